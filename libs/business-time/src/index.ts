@@ -1,0 +1,26 @@
+export {
+  WEEKDAYS,
+  InvalidCalendarError,
+  validateCalendar,
+  assertValidCalendar,
+  calendar24x7,
+  isValidTimeZone,
+} from './calendar';
+export type { Weekday, WorkingInterval, WeekSchedule, CalendarMode, Calendar, CalendarIssue } from './calendar';
+export { CompiledCalendar, compileCalendar, isCompiledCalendar, MINUTE_MS, HOUR_MS, DAY_MS } from './compiled';
+export type { CalendarLike } from './compiled';
+export { addBusinessDuration, businessDurationBetween, nextWorkingInstant, isWorkingInstant } from './arithmetic';
+export { parseInstant, formatInstant, formatLocal } from './iso';
+export { computeSlaClock, DEFAULT_WARNING_THRESHOLDS } from './sla-clock';
+export type {
+  TimelineEventKind,
+  TimelineEvent,
+  SlaTarget,
+  TargetResolver,
+  SlaDefinition,
+  SlaClockInput,
+  SlaStatus,
+  ClockState,
+  SlaWarning,
+  SlaClock,
+} from './sla-clock';
