@@ -16,7 +16,8 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   return parsed.data;
 }
 
-const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
+/** A TCP port; 0 asks the OS for a free one (tests). */
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 /** Settings every service shares. Defaults match infra/local and docker-compose.yml. */
 export const commonEnv = {
