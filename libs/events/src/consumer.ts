@@ -26,6 +26,8 @@ export interface ConsumerOptions {
   /** first retry delay; doubles each attempt */
   backoffMs?: number;
   fromBeginning?: boolean;
+  /** prefix of every topic name (see RelayOptions.topicPrefix) */
+  topicPrefix?: string;
   partitionsConsumedConcurrently?: number;
 }
 
@@ -57,7 +59,8 @@ export class EventConsumer {
     await this.producer.connect();
     this.consumer = kafka.consumer({ groupId: name, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
+    const prefix = this.opts.topicPrefix ?? '';
+    await this.consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: this.opts.fromBeginning ?? true });
     await this.consumer.run({
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 3,
       eachMessage: (p) => this.process(p),

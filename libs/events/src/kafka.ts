@@ -26,9 +26,10 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger?
 export async function ensureTopics(
   kafka: Kafka,
   topics: string[] = ALL_TOPICS,
-  opts: { numPartitions?: number; replicationFactor?: number } = {},
+  opts: { numPartitions?: number; replicationFactor?: number; topicPrefix?: string } = {},
 ): Promise<void> {
-  const { numPartitions = 3, replicationFactor = 1 } = opts;
+  const { numPartitions = 3, replicationFactor = 1, topicPrefix = '' } = opts;
+  topics = topics.map((t) => topicPrefix + t);
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {

@@ -17,6 +17,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** how long sent rows are kept before they are pruned */
   retainSentMs?: number;
+  /** prefix of every topic name: isolates platform instances that share a Kafka cluster */
+  topicPrefix?: string;
 }
 
 interface OutboxRow {
@@ -148,7 +150,7 @@ export class OutboxRelay {
     await this.producer!.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: (this.opts.topicPrefix ?? '') + topic,
         messages: list.map((r) => {
           const { data, ...headers } = r.envelope;
           return { key: r.partition_key, value: JSON.stringify(data), headers: toKafkaHeaders(headers) };
