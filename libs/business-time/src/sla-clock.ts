@@ -16,7 +16,8 @@
  *   with the elapsed time it had (time spent resolved does not count).
  * - The target is looked up for the current priority. A priority change
  *   applies the new target from the original start, with paused time still
- *   excluded; it does not change whether the clock runs or is paused.
+ *   excluded; it does not change whether the clock runs or is paused. A
+ *   finished response target ignores later priority changes.
  * - A threshold (warning or breach) is reached at the first instant at which
  *   elapsed business time is at least that share of the target in force while
  *   the clock is not stopped. A ticket resolved exactly at its due time has
@@ -212,7 +213,8 @@ class ClockWalk {
     switch (ev.kind) {
       case 'opened':
       case 'priority':
-        if (ev.priority !== undefined) this.priority = String(ev.priority);
+        // a finished response target keeps the target it was judged by
+        if (ev.priority !== undefined && !(this.stopped && !resolution)) this.priority = String(ev.priority);
         break;
       case 'assigned':
       case 'first_response':
