@@ -70,7 +70,8 @@ export function parseLocalDate(value: unknown): number | undefined {
 }
 
 export function isValidTimeZone(zone: unknown): zone is string {
-  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  // IANAZone.create memoises zones (and their validity) by name; isValidZone alone builds a formatter per call
+  return typeof zone === 'string' && zone.length > 0 && IANAZone.create(zone).isValid;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

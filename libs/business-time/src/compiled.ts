@@ -94,7 +94,10 @@ export class CompiledCalendar {
     const pieces: [number, number][] = [];
     const firstDay = Math.floor(from / DAY_MS) - 1;
     const lastDay = Math.floor(to / DAY_MS) + 1;
-    for (let day = firstDay; day <= lastDay; day++) this.dayPieces(day, from, to, pieces);
+    // one offset lookup at each end of the window unless a transition falls inside it
+    const segments: OffsetSegment[] = [];
+    this.offsetSegments(firstDay * DAY_MS - OFFSET_MARGIN_MS, (lastDay + 1) * DAY_MS + OFFSET_MARGIN_MS, segments);
+    for (let day = firstDay; day <= lastDay; day++) this.dayPieces(day, segments, from, to, pieces);
     pieces.sort((a, b) => a[0] - b[0]);
     const starts: number[] = [];
     const ends: number[] = [];
@@ -112,14 +115,12 @@ export class CompiledCalendar {
     return { starts, ends, cum, total: cum[starts.length]! };
   }
 
-  /** UTC pieces of the working intervals of local date `day` (days since 1970-01-01), clipped to [from, to). */
-  private dayPieces(day: number, from: number, to: number, out: [number, number][]): void {
+  /** UTC pieces of the working intervals of local date `day` (days since 1970-01-01), clipped to [from, to); `segments` cover the day ± 15 h. */
+  private dayPieces(day: number, segments: OffsetSegment[], from: number, to: number, out: [number, number][]): void {
     const weekday = ((((day + 3) % 7) + 7) % 7) + 1;
     const intervals = this.week[weekday]!;
     if (intervals.length === 0 || this.holidays.has(day)) return;
     const midnight = day * DAY_MS; // local midnight, written as if it were UTC
-    const segments: OffsetSegment[] = [];
-    this.offsetSegments(midnight - OFFSET_MARGIN_MS, midnight + DAY_MS + OFFSET_MARGIN_MS, segments);
     for (const [startMin, endMin] of intervals) {
       const localStart = midnight + startMin! * MINUTE_MS;
       const localEnd = midnight + endMin! * MINUTE_MS;

@@ -11,7 +11,8 @@ export { CompiledCalendar, compileCalendar, isCompiledCalendar, MINUTE_MS, HOUR_
 export type { CalendarLike } from './compiled';
 export { addBusinessDuration, businessDurationBetween, nextWorkingInstant, isWorkingInstant } from './arithmetic';
 export { parseInstant, formatInstant, formatLocal } from './iso';
-export { computeSlaClock, DEFAULT_WARNING_THRESHOLDS } from './sla-clock';
+export { computeSlaClock } from './sla-clock';
+export { DEFAULT_WARNING_THRESHOLDS } from './sla-types';
 export type {
   TimelineEventKind,
   TimelineEvent,
@@ -23,4 +24,4 @@ export type {
   ClockState,
   SlaWarning,
   SlaClock,
-} from './sla-clock';
+} from './sla-types';
