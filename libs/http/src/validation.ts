@@ -39,7 +39,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
  * keep their own mode: write them as `z.strictObject` to reject unknown keys there.
  */
 export function strictBody<S extends z.ZodType>(schema: S): S {
-  if (schema instanceof z.ZodObject && schema.def.catchall === undefined) return schema.strict() as unknown as S;
+  // catchall(never) is what .strict() does; through catchall the OpenAPI name (refId) is kept.
+  if (schema instanceof z.ZodObject && schema.def.catchall === undefined) return schema.catchall(z.never()) as unknown as S;
   return schema;
 }
 
