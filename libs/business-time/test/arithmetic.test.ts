@@ -146,6 +146,21 @@ describe('daylight-saving switches in Europe/London (spring forward 2025-03-30, 
   });
 });
 
+describe('daylight-saving switches at local midnight (America/Santiago 2019)', () => {
+  const weekend: Calendar = { timeZone: 'America/Santiago', mode: 'business', week: { sat: [{ start: '22:00', end: '24:00' }], sun: [{ start: '00:00', end: '02:30' }] }, holidays: [] };
+
+  it.each([
+    ['Saturday 23:00–24:00 occurs twice when midnight falls back to 23:00 (2 h + 1 h + 2.5 h)', '2019-04-06T12:00Z', '2019-04-07T12:00Z', 5.5 * H],
+    ['Sunday 00:00–01:00 does not exist when midnight springs to 01:00 (2 h + 1.5 h)', '2019-09-07T12:00Z', '2019-09-08T12:00Z', 3.5 * H],
+  ])('%s', (_name, from, to, ms) => {
+    expect(businessDurationBetween(weekend, at(from), at(to))).toBe(ms);
+  });
+
+  it('continues from Saturday 24:00 straight to Sunday 01:00 on the spring-forward night', () => {
+    expect(addBusinessDuration(weekend, at('2019-09-07T22:00-04:00'), 2 * H + MIN)).toBe(at('2019-09-08T01:01-03:00'));
+  });
+});
+
 describe('days worked around the clock (00:00–24:00)', () => {
   const wednesdays: Calendar = { timeZone: 'UTC', mode: 'business', week: { wed: [{ start: '00:00', end: '24:00' }] }, holidays: [] };
 
