@@ -193,7 +193,7 @@ function sortedTimeline(timeline: readonly TimelineEvent[], asOf: number): Timel
 /**
  * Computes the state of one SLA clock at `asOf`. Throws a RangeError when the
  * timeline has no `opened` event at or before `asOf`. Events before the first
- * `opened` are ignored.
+ * `opened` are ignored; events at the same instant as it apply.
  */
 export function computeSlaClock(input: SlaClockInput): SlaClock {
   const { definition: def, asOf } = input;
@@ -207,7 +207,8 @@ export function computeSlaClock(input: SlaClockInput): SlaClock {
   const levels: Level[] = [...thresholds, 100].map((threshold) => ({ threshold, reachedAt: null }));
   const walk = new ClockWalk(cal, def, levels, opened);
 
-  let i = openIndex;
+  // events at the opening instant count from the start, whatever their order in the list
+  let i = events.findIndex((e) => e.at === opened.at);
   while (i < events.length) {
     const at = events[i]!.at;
     walk.advance(at);

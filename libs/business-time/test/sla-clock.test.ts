@@ -318,6 +318,12 @@ describe('clock inputs', () => {
     expect(view(clockAt(timeline, def, '2025-06-02T13:00Z'))).toMatchObject({ status: 'paused', elapsedH: 3, pausedH: 1 });
   });
 
+  it('applies an event at the opening instant even when it is listed before the opened event', () => {
+    const def = resolution({ '3': 8 * H }, ['On Hold']);
+    const timeline = [ev('2025-06-02T09:00Z', 'state', { state: 'On Hold' }), ev('2025-06-02T09:00Z', 'opened', { priority: '3' })];
+    expect(view(clockAt(timeline, def, '2025-06-02T10:00Z'))).toMatchObject({ status: 'paused', elapsedH: 0, pausedH: 1, pausedSince: '2025-06-02T09:00:00.000Z' });
+  });
+
   it('rejects a timeline without an opened event', () => {
     expect(() => clockAt([ev('2025-06-02T12:00Z', 'state', { state: 'Open' })], resolution({ '3': H }), '2025-06-02T13:00Z')).toThrow(RangeError);
   });
