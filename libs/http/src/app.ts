@@ -146,7 +146,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApi {
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {
-        const server = app.listen(port, host ?? '0.0.0.0');
+        const server = host === undefined ? app.listen(port) : app.listen(port, host);
         server.once('listening', () => resolve(server));
         server.once('error', reject);
       });

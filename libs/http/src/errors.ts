@@ -71,9 +71,14 @@ export function toAppError(err: unknown, bodyLimit?: string): AppError {
     const p = PG_ERRORS[e.code];
     return new AppError(p.status, p.code, p.message);
   }
+  if (err instanceof URIError || /^Failed to decode param/.test((err as Error)?.message ?? '')) {
+    return new AppError(400, 'MALFORMED_URL', 'The URL has a malformed percent-encoding');
+  }
+  // Other 4xx from express or its middleware: keep the status, say only its standard phrase.
   const status = e.status ?? e.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
-    return new AppError(status, (STATUS_CODES[status] ?? 'error').toUpperCase().replace(/\W+/g, '_'), STATUS_CODES[status] ?? 'error');
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const phrase = STATUS_CODES[status] ?? 'Bad Request';
+    return new AppError(status, phrase.toUpperCase().replace(/\W+/g, '_'), phrase);
   }
   return new AppError(500, 'INTERNAL_ERROR', 'internal error');
 }

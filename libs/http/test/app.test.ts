@@ -6,6 +6,8 @@ import { z } from '../src/openapi';
 import { paginationQuery, sortQuery } from '../src/pagination';
 import { AUTH, memoryLogger, token } from './helpers';
 
+type Agent = ReturnType<typeof request.agent>;
+
 interface Incident {
   id: string;
   title: string;
@@ -329,6 +331,28 @@ describe('http app', () => {
     });
   });
 
+  it.each([
+    ['a malformed percent-encoding in the path', (r: Agent) => r.get('/api/v1/incidents/%E0%A4%A')],
+    ['a repeated scalar query parameter', (r: Agent) => r.get('/api/v1/incidents?limit=1&limit=2')],
+    ['a repeated boolean query parameter', (r: Agent) => r.get('/api/v1/incidents?open=true&open=false')],
+    ['a JSON array body', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send('[]')],
+    ['a JSON null body', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send('null')],
+    ['a JSON string body', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send('"x"')],
+    ['a __proto__ key', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send('{"title":"x","__proto__":{"admin":true}}')],
+    ['deeply nested JSON', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send(`{"title":${'['.repeat(5000)}${']'.repeat(5000)}}`)],
+    ['an unknown charset', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json; charset=klingon').send('{"title":"x"}')],
+    ['a corrupt gzip body', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip')],
+    ['an unknown content encoding', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').set('Content-Encoding', 'br2').send('{}')],
+    ['a number where a string belongs', (r: Agent) => r.post('/api/v1/incidents').send({ title: 42 })],
+    ['a huge number', (r: Agent) => r.post('/api/v1/incidents').set('Content-Type', 'application/json').send('{"title":"x","priority":1e999}')],
+    ['an If-Match with a huge version', (r: Agent) => r.patch('/api/v1/incidents/INC1').set('If-Match', `"${'9'.repeat(40)}"`).send({})],
+  ])('answers %s with a 4xx problem, never a 5xx', async (_name, make) => {
+    const res = await make(request.agent(t.api.app).set('Authorization', `Bearer ${agent}`) as unknown as Agent);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
   it('answers an unknown route with 404 and a wrong method with 405 and Allow', async () => {
     const missing = await app().get('/api/v1/nothing').set('Authorization', `Bearer ${agent}`);
     expectProblem(missing, 404, 'route-not-found');
@@ -454,6 +478,9 @@ describe('http app', () => {
     });
 
     it('serves Swagger UI at /docs from local assets', async () => {
+      const redirect = await app().get('/docs');
+      expect(redirect.status).toBe(301);
+      expect(redirect.headers.location).toBe('/docs/');
       const page = await app().get('/docs/');
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toMatch(/text\/html/);
