@@ -42,7 +42,6 @@ export function rfcInput(overrides: Partial<RfcApprovalInput> = {}): RfcApproval
 export type ActivityName = keyof RfcApprovalActivities;
 export interface ActivityCall {
   name: ActivityName;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   input: any;
 }
 

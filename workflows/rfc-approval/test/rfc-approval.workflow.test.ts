@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -334,18 +335,67 @@ describe('rfcApprovalWorkflow', () => {
     });
   });
 
+  it('loses nothing when the worker restarts in the middle of voting', async () => {
+    const mock = mockActivities('medium');
+    const input = rfcInput();
+    queue += 1;
+    const taskQueue = `rfc-approval-restart-${process.pid}-${queue}`;
+    const runWorker = async <T>(fn: () => Promise<T>) =>
+      (await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: mock.activities, maxCachedWorkflows: 0 })).runUntil(fn());
+    const handle = await runWorker(async () => {
+      const h = await start(input, taskQueue);
+      await votingOpen(h);
+      await castVote(env.client, input.rfcNumber, vote('alice', 'approve'));
+      return h;
+    });
+    const result = await runWorker(async () => {
+      expect(await status(handle)).toMatchObject({ waitingFor: ['bob', 'carol'], current: { tally: { approvals: 1 } } });
+      await castVote(env.client, input.rfcNumber, vote('bob', 'approve'));
+      await castVote(env.client, input.rfcNumber, vote('carol', 'approve'));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ outcome: 'approved', rounds: [expect.objectContaining({ votes: [expect.anything(), expect.anything(), expect.anything()] })] });
+    expect(mock.of('requestApproval')).toHaveLength(1);
+  });
+
+  it('answers VOTE_NOT_RECORDED when the service refuses to record a vote, and the approver may vote again', async () => {
+    const mock = mockActivities('medium');
+    let refuse = true;
+    const activities: RfcApprovalActivities = {
+      ...mock.activities,
+      async recordVote(input) {
+        if (refuse) {
+          refuse = false;
+          throw ApplicationFailure.nonRetryable('change is locked', 'RFC_LOCKED');
+        }
+        return mock.activities.recordVote(input);
+      },
+    };
+    const input = rfcInput({ cab: cab(['alice']) });
+    const result = await withWorker(activities, async (tq) => {
+      const handle = await start(input, tq);
+      await votingOpen(handle);
+      expect(await refusal(castVote(env.client, input.rfcNumber, vote('alice', 'approve')))).toMatchObject({ code: 'VOTE_NOT_RECORDED', status: 503 });
+      expect(await status(handle)).toMatchObject({ status: 'waiting', waitingFor: ['alice'] });
+      expect(await castVote(env.client, input.rfcNumber, vote('alice', 'approve'))).toMatchObject({ status: 'approved' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ outcome: 'approved' });
+  });
+
   it('treats a second start of the same RfC as success and keeps one run', async () => {
     const mock = mockActivities('medium');
     const input = rfcInput();
     await withWorker(mock.activities, async (tq) => {
       const first = await start(input, tq);
+      const firstRunId = (await first.describe()).runId;
       const again = await start(input, tq);
       expect(again.workflowId).toBe(workflowIdFor(input.rfcNumber));
       await votingOpen(first);
       await cancelRfcApproval(env.client, input.rfcNumber);
       await first.result();
       const afterwards = await start(input, tq); // completed: not started again
-      expect((await afterwards.describe()).runId).toBe(first.firstExecutionRunId);
+      expect((await afterwards.describe()).runId).toBe(firstRunId);
     });
     expect(mock.of('assessRisk')).toHaveLength(1);
     expect(approvalHandle(env.client, input.rfcNumber).workflowId).toBe(`rfc-approval:${input.rfcNumber}`);
