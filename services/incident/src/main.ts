@@ -1,0 +1,4 @@
+import { main } from '@itsm/runtime';
+import { incidentService } from './definition';
+
+main(incidentService);
