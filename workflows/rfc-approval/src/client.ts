@@ -93,9 +93,11 @@ export async function castVote(client: Client, rfcNumber: string, vote: VoteInpu
 
 /**
  * A material edit raised the revision: opens a new voting round. While the
- * approval runs, the running workflow gets a `revise` signal; after it has
- * decided, a new run starts for `input` (pass `firstRound` = last round + 1 to
- * keep round numbers going). Repeating a revision already decided is a no-op.
+ * approval runs, the running workflow gets a `revise` signal (new revision,
+ * risk inputs and approvers); after it has decided, a new run starts for
+ * `input`, its rounds numbered on from the previous run's (unless
+ * `input.firstRound` says otherwise). Repeating a revision already decided is
+ * a no-op; revising a cancelled approval is refused (APPROVAL_CANCELLED).
  */
 export async function reviseRfc(
   client: Client,
@@ -109,15 +111,20 @@ export async function reviseRfc(
     throw new RfcApprovalError('APPROVAL_CANCELLED', `the approval of ${input.rfcNumber} was cancelled`);
   }
   if (previous !== undefined && previous.revision >= input.revision) return handle;
-  const start = startOptionsFor(input, options.taskQueue ?? TASK_QUEUE);
+  const lastRound = Math.max(0, ...(previous?.rounds ?? []).map((r) => r.round));
+  const args: RfcApprovalInput = { ...input, firstRound: input.firstRound ?? lastRound + 1 };
+  const start = startOptionsFor(args, options.taskQueue ?? TASK_QUEUE);
   const revise: ReviseInput = {
     revision: input.revision,
     riskInputs: input.riskInputs,
+    changeManagers: input.changeManagers,
+    cab: input.cab,
+    ...(input.ecab ? { ecab: input.ecab } : {}),
     ...(options.reason ? { reason: options.reason } : {}),
   };
   await client.workflow.signalWithStart<typeof rfcApprovalWorkflow, [ReviseInput]>(WORKFLOW_TYPE, {
     ...start,
-    args: [input],
+    args: [args],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     signal: reviseSignal,
     signalArgs: [revise],

@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { ApprovalPolicy, ApprovalStatus, RoundTally, VoteDecision } from './policy';
 import { policyIssues } from './policy';
 
@@ -137,6 +138,10 @@ export interface ReviseInput {
   revision: number;
   /** Risk inputs of the new revision (the risk is assessed again). */
   riskInputs?: RiskInputs;
+  /** Approvers for the new round, when they changed. */
+  changeManagers?: string[];
+  cab?: ApproverGroup;
+  ecab?: ApproverGroup;
   reason?: string;
 }
 
@@ -233,10 +238,36 @@ export function inputIssues(input: RfcApprovalInput): string[] {
   }
   issues.push(...groupIssues('cab', input?.cab));
   if (input?.changeType === 'emergency' || input?.ecab !== undefined) issues.push(...groupIssues('ecab', input?.ecab));
+  for (const [name, value] of Object.entries(input?.timing ?? {})) {
+    if (!isPositiveDuration(value)) issues.push(`timing.${name} must be a positive duration ('5 days', '4h' or milliseconds)`);
+  }
+  if (input?.onDeadline !== undefined && !['escalate', 'escalate-and-reject'].includes(input.onDeadline)) {
+    issues.push('onDeadline must be escalate or escalate-and-reject');
+  }
   if (input?.firstRound !== undefined && (!Number.isInteger(input.firstRound) || input.firstRound < 1)) {
     issues.push('firstRound must be a positive integer');
   }
   return issues;
+}
+
+/** Problems with a revise signal, empty when it can apply. */
+export function reviseIssues(revise: ReviseInput): string[] {
+  const issues: string[] = [];
+  if (!Number.isInteger(revise?.revision) || revise.revision < 1) issues.push('revision must be a positive integer');
+  if (revise?.changeManagers !== undefined && (!Array.isArray(revise.changeManagers) || revise.changeManagers.length === 0)) {
+    issues.push('changeManagers needs at least one member');
+  }
+  if (revise?.cab !== undefined) issues.push(...groupIssues('cab', revise.cab));
+  if (revise?.ecab !== undefined) issues.push(...groupIssues('ecab', revise.ecab));
+  return issues;
+}
+
+function isPositiveDuration(value: unknown): boolean {
+  try {
+    return msToNumber(value as Duration) > 0;
+  } catch {
+    return false;
+  }
 }
 
 function groupIssues(field: string, group: ApproverGroup | undefined): string[] {

@@ -27,6 +27,7 @@ export {
   DEFAULT_TIMING,
   inputIssues,
   RECORD_TYPE,
+  reviseIssues,
   reviseSignal,
   searchAttributes,
   statusQuery,

@@ -153,13 +153,13 @@ describe('rfcApprovalWorkflow', () => {
       expect(await castVote(env.client, input.rfcNumber, vote(byRevision[1], 'approve', 1))).toMatchObject({ status: 'approved' });
       const r1 = await first.result();
 
-      const rev2 = { ...input, revision: 2, cab: cab(['y']), firstRound: 2 };
+      const rev2 = { ...input, revision: 2, cab: cab(['y']) }; // rounds numbered on from the decided run
       const second = await reviseRfc(env.client, rev2, { taskQueue: tq, reason: 'backout plan changed' });
       expect((await votingOpen(second, 2)).status).toBe('waiting');
       expect(await castVote(env.client, input.rfcNumber, vote('y', 'reject', 2))).toMatchObject({ status: 'rejected', round: 2 });
       const r2 = await second.result();
 
-      const rev3 = { ...input, revision: 3, cab: cab(['z']), firstRound: 3 };
+      const rev3 = { ...input, revision: 3, cab: cab(['z']) };
       const third = await reviseRfc(env.client, rev3, { taskQueue: tq });
       expect((await votingOpen(third, 3)).status).toBe('waiting');
       expect(await castVote(env.client, input.rfcNumber, vote('z', 'approve', 3))).toMatchObject({ status: 'approved', round: 3 });
@@ -188,15 +188,16 @@ describe('rfcApprovalWorkflow', () => {
       await votingOpen(handle, 1);
       await castVote(env.client, input.rfcNumber, vote('alice', 'approve', 1));
       await castVote(env.client, input.rfcNumber, vote('bob', 'approve', 1));
-      await reviseRfc(env.client, { ...input, revision: 2, riskInputs: { ...input.riskInputs, impact: 'high' } }, { taskQueue: tq });
+      const revised = { ...input, revision: 2, riskInputs: { ...input.riskInputs, impact: 'high' as const }, cab: cab(['alice', 'bob', 'carol', 'dave']) };
+      await reviseRfc(env.client, revised, { taskQueue: tq });
       const s = await votingOpen(handle, 2);
-      expect(s).toMatchObject({ revision: 2, status: 'waiting', waitingFor: ['alice', 'bob', 'carol'], risk: { risk: 'high' } });
+      expect(s).toMatchObject({ revision: 2, status: 'waiting', waitingFor: ['alice', 'bob', 'carol', 'dave'], risk: { risk: 'high' } });
       expect(s.rounds.map((r) => [r.round, r.revision, r.closed, r.votes.length])).toEqual([
         [1, 1, 'superseded', 2],
         [2, 2, undefined, 0],
       ]);
       expect(await refusal(castVote(env.client, input.rfcNumber, vote('carol', 'approve', 1)))).toMatchObject({ code: 'STALE_REVISION', status: 409 });
-      for (const voter of ['alice', 'bob', 'carol']) await castVote(env.client, input.rfcNumber, vote(voter, 'approve', 2));
+      for (const voter of ['alice', 'bob', 'carol', 'dave']) await castVote(env.client, input.rfcNumber, vote(voter, 'approve', 2));
       return handle.result();
     });
     expect(result).toMatchObject({ outcome: 'approved', revision: 2, round: 2 });

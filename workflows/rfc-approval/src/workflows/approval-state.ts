@@ -60,7 +60,7 @@ export interface ApprovalState {
 
 export function newState(input: RfcApprovalInput): ApprovalState {
   return {
-    input,
+    input: { ...input },
     revision: input.revision,
     riskInputs: input.riskInputs,
     phase: 'assessing',

@@ -28,6 +28,7 @@ import {
   cancelSignal,
   inputIssues,
   RECORD_TYPE,
+  reviseIssues,
   reviseSignal,
   searchAttributes as sa,
   statusQuery,
@@ -131,12 +132,16 @@ function registerHandlers(state: ApprovalState): void {
     },
   );
   setHandler(reviseSignal, (revise) => {
-    if (state.cancel !== undefined || !Number.isInteger(revise?.revision) || revise.revision <= state.revision) {
-      log.info('revise signal ignored', { revision: revise?.revision, current: state.revision });
+    const issues = reviseIssues(revise);
+    if (state.cancel !== undefined || issues.length > 0 || revise.revision <= state.revision) {
+      log.info('revise signal ignored', { revision: revise?.revision, current: state.revision, issues });
       return;
     }
     state.revision = revise.revision;
     if (revise.riskInputs) state.riskInputs = revise.riskInputs;
+    if (revise.changeManagers) state.input.changeManagers = revise.changeManagers;
+    if (revise.cab) state.input.cab = revise.cab;
+    if (revise.ecab) state.input.ecab = revise.ecab;
   });
   setHandler(cancelSignal, (cancel) => {
     if (state.cancel === undefined && state.decision === undefined) state.cancel = cancel ?? {};
