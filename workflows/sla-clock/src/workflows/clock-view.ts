@@ -1,0 +1,100 @@
+/** Pure helpers of the workflow: what operators read, and which facts are due to be recorded. */
+import type { SlaClock } from '@itsm/business-time';
+import type { ClockStatusView, SlaClockInput } from '../definitions';
+import { factKeys } from '../definitions';
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** `2025-06-16 14:00 UTC` */
+export function utcText(ms: number): string {
+  const s = new Date(ms).toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
+}
+
+/** ItsmState: running, paused, met, breached (cancelled when no target applies). */
+export function stateKeyword(clock: SlaClock | undefined): string {
+  return clock ? clock.status : 'waiting';
+}
+
+/** ItsmWaitingFor: the next threshold, the resume, a reopen, or nothing. */
+export function waitingFor(clock: SlaClock | undefined): string {
+  if (!clock) return 'opened';
+  if (clock.clock === 'paused') return 'resume';
+  if (clock.clock === 'stopped') return clock.target === 'resolution' ? 'reopen' : 'nothing';
+  if (clock.nextTimerAt === null) return 'nothing';
+  if (clock.breachedAt !== null) return 'resolution';
+  const next = clock.warnings.find((w) => !w.reached && w.at === clock.nextTimerAt);
+  return next ? `warning-${next.threshold}` : 'breach';
+}
+
+/** "running, due 2025-06-16 14:00 UTC", "paused since …", "met at …", "breached at …, running". */
+export function currentDetails(clock: SlaClock | undefined, now: number): string {
+  if (!clock) return 'waiting for the ticket to open (or for the group to take it)';
+  const elapsed = `elapsed ${formatDuration(clock.elapsedMs)} of ${clock.targetMs === null ? 'no target' : formatDuration(clock.targetMs)}`;
+  const next = clock.nextTimerAt !== null && clock.nextTimerAt > now ? `; next timer ${utcText(clock.nextTimerAt)} (${waitingFor(clock)})` : '';
+  switch (clock.status) {
+    case 'paused':
+      return `paused since ${utcText(clock.pausedSince ?? now)}; ${elapsed}`;
+    case 'running':
+      return `running, due ${clock.dueAt === null ? '?' : utcText(clock.dueAt)}; ${elapsed}${next}`;
+    case 'met':
+      return `met: stopped ${clock.stoppedAt === null ? '' : utcText(clock.stoppedAt)}, due was ${clock.dueAt === null ? '?' : utcText(clock.dueAt)}; ${elapsed}`;
+    case 'breached': {
+      const how = clock.clock === 'stopped' ? 'stopped' : clock.clock;
+      return `breached at ${utcText(clock.breachedAt!)}, ${how}; ${elapsed}`;
+    }
+    case 'cancelled':
+      return `no target applies to priority ${clock.priority ?? '?'}`;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${sign}${h}h${String(m).padStart(2, '0')}m${s ? `${String(s).padStart(2, '0')}s` : ''}`;
+}
+
+export interface DueFact {
+  type: 'warning' | 'breach' | 'met';
+  key: string;
+  at: number;
+  threshold?: number;
+}
+
+/** Facts the clock has reached that are not recorded yet, in time order. */
+export function dueFacts(clockId: string, clock: SlaClock | undefined, recorded: readonly string[]): DueFact[] {
+  if (!clock) return [];
+  const done = new Set(recorded);
+  const out: DueFact[] = [];
+  for (const w of clock.warnings) {
+    if (w.reached && w.at !== null) out.push({ type: 'warning', key: factKeys.warning(clockId, w.threshold), at: w.at, threshold: w.threshold });
+  }
+  if (clock.breachedAt !== null) out.push({ type: 'breach', key: factKeys.breached(clockId), at: clock.breachedAt });
+  if (clock.status === 'met' && clock.stoppedAt !== null) out.push({ type: 'met', key: factKeys.met(clockId, clock.stoppedAt), at: clock.stoppedAt });
+  return out.filter((f) => !done.has(f.key)).sort((a, b) => a.at - b.at);
+}
+
+export function statusView(input: SlaClockInput, clock: SlaClock | undefined, recorded: string[], facts: number): ClockStatusView {
+  return {
+    clockId: input.clockId,
+    status: clock?.status ?? 'running',
+    clock: clock?.clock ?? 'paused',
+    priority: clock?.priority ?? null,
+    targetMs: clock?.targetMs ?? null,
+    dueAt: iso(clock?.dueAt ?? null),
+    elapsedMs: clock?.elapsedMs ?? 0,
+    remainingMs: clock?.remainingMs ?? null,
+    pausedMs: clock?.pausedMs ?? 0,
+    pausedSince: iso(clock?.pausedSince ?? null),
+    breachedAt: iso(clock?.breachedAt ?? null),
+    nextTimerAt: iso(clock?.nextTimerAt ?? null),
+    recorded: [...recorded],
+    definitionVersion: input.definition.version,
+    calendarVersion: input.calendar.version,
+    facts,
+  };
+}

@@ -1,0 +1,2 @@
+/** Bundle entry: the workflow functions and nothing else. */
+export { slaClockWorkflow } from './sla-clock.workflow';

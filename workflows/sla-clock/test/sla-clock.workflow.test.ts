@@ -1,0 +1,264 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { sendFacts, signalWithStartClock } from '../src/client';
+import { factsSignal, pauseSignal, priorityChangedSignal, recomputeSignal, reopenSignal, resumeSignal, statusQuery, stopSignal } from '../src/definitions';
+import type { SlaClockInput } from '../src/definitions';
+import { workflowsPath } from '../src/index';
+import type { slaClockWorkflow } from '../src/workflows/sla-clock.workflow';
+import { cal24, clockInput, definition, eventually, fact, H, MIN, mockActivities, registerSearchAttributes, TEST_SERVER_PATH } from './helpers';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let queue = 0;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: TEST_SERVER_PATH } },
+  });
+  await registerSearchAttributes(env.connection);
+  bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type Mock = ReturnType<typeof mockActivities>;
+type Handle = WorkflowHandle<typeof slaClockWorkflow>;
+
+async function withWorker<T>(mock: Mock, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  queue += 1;
+  const taskQueue = `sla-clock-test-${process.pid}-${queue}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: mock.activities });
+  return worker.runUntil(fn(taskQueue));
+}
+
+const now = async () => Number(await env.currentTimeMs());
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function start(input: SlaClockInput, taskQueue: string, importedAt?: number): Promise<Handle> {
+  return sendFacts(env.client, input, { facts: [], importedAt }, { taskQueue });
+}
+
+const recorded = (mock: Mock, n: number) => eventually(() => mock.facts().length >= n && mock.facts());
+
+describe('slaClockWorkflow', () => {
+  it('records the warnings at 50, 75 and 90 % and the breach, each at its instant, then shows it breached', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })]); // 1 h target, 24x7
+      const handle = await start(input, taskQueue);
+      await env.sleep('2 hours');
+      expect(await recorded(mock, 4)).toEqual([
+        `warning:50@${iso(t0 + 30 * MIN)}`,
+        `warning:75@${iso(t0 + 45 * MIN)}`,
+        `warning:90@${iso(t0 + 54 * MIN)}`,
+        `breached@${iso(t0 + H)}`,
+      ]);
+      const status = await handle.query(statusQuery);
+      expect(status).toMatchObject({ status: 'breached', clock: 'running', dueAt: iso(t0 + H), breachedAt: iso(t0 + H) });
+      const breach = mock.calls.find((c) => c.name === 'recordBreach')!.input;
+      expect(breach).toMatchObject({ factKey: `${input.clockId}:breached`, historical: false, action: { escalate: 'functional' }, priority: '1' });
+      const desc = await handle.describe();
+      expect(desc.searchAttributes).toMatchObject({
+        ItsmRecordId: [input.ticket.ticketNumber],
+        ItsmRecordType: ['sla'],
+        ItsmState: ['breached'],
+        ItsmPriority: ['1'],
+      });
+      // the server keeps Datetime search attributes to the second
+      expect(Math.abs(new Date(String((desc.searchAttributes.ItsmDueAt as unknown[])[0])).getTime() - (t0 + H))).toBeLessThan(1000);
+      await handle.terminate();
+    });
+  });
+
+  it('stops counting while paused and resumes from where it stopped', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })]);
+      const handle = await start(input, taskQueue);
+      await env.sleep('20 minutes');
+      const p = await now();
+      await handle.signal(pauseSignal, fact(p, 'state', { state: 'on_hold' }));
+      await env.sleep('5 hours');
+      const paused = await eventually(async () => {
+        const s = await handle.query(statusQuery);
+        return s.clock === 'paused' && s;
+      });
+      expect(paused).toMatchObject({ status: 'paused', elapsedMs: p - t0, dueAt: null, pausedSince: iso(p) });
+      expect(mock.facts()).toEqual([]);
+      expect((await handle.describe()).searchAttributes).toMatchObject({ ItsmState: ['paused'], ItsmWaitingFor: ['resume'] });
+
+      const r = await now();
+      await handle.signal(resumeSignal, fact(r, 'state', { state: 'in_progress' }));
+      const remaining = H - (p - t0);
+      await env.sleep('2 hours');
+      const facts = await recorded(mock, 4);
+      expect(facts[3]).toBe(`breached@${iso(r + remaining)}`);
+      expect(facts[0]).toBe(`warning:50@${iso(r + 30 * MIN - (p - t0))}`);
+      await handle.terminate();
+    });
+  });
+
+  it('applies a priority change from the original start, and a paused clock stays paused', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '3' })]); // 4 h
+      const handle = await start(input, taskQueue);
+      await env.sleep('30 minutes');
+      const p = await now();
+      await handle.signal(pauseSignal, fact(p, 'state', { state: 'on_hold' }));
+      await env.sleep('10 minutes');
+      const c = await now();
+      await handle.signal(priorityChangedSignal, fact(c, 'priority', { priority: '2' })); // 2 h
+      const afterChange = await eventually(async () => {
+        const s = await handle.query(statusQuery);
+        return s.priority === '2' && s;
+      });
+      expect(afterChange).toMatchObject({ status: 'paused', targetMs: 2 * H, elapsedMs: p - t0, breachedAt: null });
+      const r = await now();
+      await handle.signal(resumeSignal, fact(r, 'state', { state: 'in_progress' }));
+      await env.sleep('3 hours');
+      const facts = await recorded(mock, 4);
+      expect(facts[3]).toBe(`breached@${iso(r + 2 * H - (p - t0))}`);
+      expect(mock.calls.find((x) => x.name === 'recordBreach')!.input.priority).toBe('2');
+      await handle.terminate();
+    });
+  });
+
+  it('records met when resolved in time; a reopen resumes the clock from where it stopped, never reset', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })]);
+      const handle = await start(input, taskQueue);
+      await env.sleep('20 minutes');
+      const s = await now();
+      await handle.signal(stopSignal, fact(s, 'resolved', { state: 'resolved' }));
+      expect(await recorded(mock, 1)).toEqual([`met@${iso(s)}`]);
+      await env.sleep('3 hours');
+      const r = await now();
+      await handle.signal(reopenSignal, fact(r, 'reopened', { state: 'in_progress' }));
+      await env.sleep('2 hours');
+      const facts = await recorded(mock, 5);
+      expect(facts).toEqual([
+        `met@${iso(s)}`,
+        `warning:50@${iso(r + 30 * MIN - (s - t0))}`,
+        `warning:75@${iso(r + 45 * MIN - (s - t0))}`,
+        `warning:90@${iso(r + 54 * MIN - (s - t0))}`,
+        `breached@${iso(r + H - (s - t0))}`,
+      ]);
+      await handle.terminate();
+    });
+  });
+
+  it('ends a response clock as met at the first assignment', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const def = definition({ id: 'def-response', target: 'response', durationsByPriority: { '1': 15 * MIN } });
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })], { definition: def });
+      const handle = await start(input, taskQueue);
+      await env.sleep('5 minutes');
+      const a = await now();
+      await handle.signal(stopSignal, fact(a, 'assigned'));
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'met', elapsedMs: a - t0, stoppedAt: iso(a) });
+      expect(mock.facts()).toEqual([`met@${iso(a)}`]);
+    });
+  });
+
+  it('fires nothing twice: repeated facts, a retried activity and a recompute with the same targets', async () => {
+    const mock = mockActivities({ failFirst: true });
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const opened = fact(t0, 'opened', { state: 'new', priority: '1' });
+      const input = clockInput([opened]);
+      const handle = await start(input, taskQueue);
+      await sendFacts(env.client, input, { facts: [opened] }, { taskQueue });
+      await env.sleep('40 minutes');
+      await recorded(mock, 1);
+      await handle.signal(recomputeSignal, { definition: { ...input.definition, version: 2 }, reason: 'definition edited' });
+      await sendFacts(env.client, input, { facts: [opened] }, { taskQueue });
+      await env.sleep('2 hours');
+      await recorded(mock, 4);
+      await env.sleep('1 hour');
+      const keys = mock.calls.filter((c) => c.name !== 'recordProgress').map((c) => c.input.factKey);
+      expect(keys).toEqual([...new Set(keys)]);
+      expect(keys).toHaveLength(4);
+      await handle.terminate();
+    });
+  });
+
+  it('recomputes with a new definition from the original start, keeping what was recorded', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })]);
+      const handle = await start(input, taskQueue);
+      await env.sleep('40 minutes');
+      expect(await recorded(mock, 1)).toEqual([`warning:50@${iso(t0 + 30 * MIN)}`]);
+      await handle.signal(recomputeSignal, { definition: { ...input.definition, version: 2, durationsByPriority: { '1': 2 * H } } });
+      await env.sleep('3 hours');
+      const facts = await recorded(mock, 4);
+      expect(facts).toEqual([`warning:50@${iso(t0 + 30 * MIN)}`, `warning:75@${iso(t0 + 90 * MIN)}`, `warning:90@${iso(t0 + 108 * MIN)}`, `breached@${iso(t0 + 2 * H)}`]);
+      expect((await handle.query(statusQuery)).definitionVersion).toBe(2);
+      await handle.terminate();
+    });
+  });
+
+  it('records the facts of a historical import as historical, with the same results as live', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const o = t0 - 3 * 24 * H;
+      const input = clockInput(
+        [fact(o, 'opened', { state: 'new', priority: '1' }), fact(o + 20 * MIN, 'state', { state: 'on_hold' }), fact(o + 2 * H, 'state', { state: 'in_progress' }), fact(o + 3 * H, 'resolved', { state: 'resolved' })],
+      );
+      const handle = await signalWithStartClock(env.client, { ...input, timeline: [], importedAt: t0 }, factsSignal, { facts: input.timeline, importedAt: t0 }, { taskQueue });
+      const facts = await recorded(mock, 4);
+      // 20 min before the hold, then from o+2h: 50 % at o+2h10, 75 % at o+2h25, 90 % at o+2h34, breach o+2h40
+      expect(facts).toEqual([
+        `warning:50@${iso(o + 2 * H + 10 * MIN)} (historical)`,
+        `warning:75@${iso(o + 2 * H + 25 * MIN)} (historical)`,
+        `warning:90@${iso(o + 2 * H + 34 * MIN)} (historical)`,
+        `breached@${iso(o + 2 * H + 40 * MIN)} (historical)`,
+      ]);
+      expect((await handle.query(statusQuery)).status).toBe('breached');
+      await handle.terminate();
+    });
+  });
+
+  it('continues as new when its history grows, keeping the timeline and what was recorded', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const input = clockInput([fact(t0, 'opened', { state: 'new', priority: '1' })], { maxHistoryLength: 30, calendar: cal24 });
+      const handle = await start(input, taskQueue);
+      const firstRun = (await handle.describe()).runId;
+      for (let i = 0; i < 8; i++) {
+        await handle.signal(pauseSignal, fact(t0 + i * 1000 + 1, 'state', { state: 'on_hold' }));
+        await handle.signal(resumeSignal, fact(t0 + i * 1000 + 501, 'state', { state: 'in_progress' }));
+        await env.sleep('1 second');
+      }
+      await eventually(async () => {
+        const d = await handle.describe();
+        return d.runId !== firstRun;
+      }, 5000);
+      await env.sleep('2 hours');
+      const facts = await recorded(mock, 4);
+      expect(facts).toHaveLength(4);
+      const status = await handle.query(statusQuery);
+      expect(status.facts).toBe(17);
+      expect(status.status).toBe('breached');
+      expect(status.breachedAt).toBe(iso(t0 + H + 8 * 500));
+      await handle.terminate();
+    });
+  });
+});
