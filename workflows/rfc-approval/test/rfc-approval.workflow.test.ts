@@ -208,6 +208,38 @@ describe('rfcApprovalWorkflow', () => {
     expect(mock.of('recordDecision')).toHaveLength(1);
   });
 
+  it('opens a new round when a revision arrives while the decision is being recorded', async () => {
+    const mock = mockActivities('medium');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let recording = 0;
+    const activities: RfcApprovalActivities = {
+      ...mock.activities,
+      async recordDecision(input) {
+        recording += 1;
+        if (recording === 1) await gate;
+        return mock.activities.recordDecision(input);
+      },
+    };
+    const input = rfcInput({ cab: cab(['alice']) });
+    const result = await withWorker(activities, async (tq) => {
+      const handle = await start(input, tq);
+      await votingOpen(handle, 1);
+      await castVote(env.client, input.rfcNumber, vote('alice', 'approve', 1));
+      await eventually(() => recording === 1);
+      await reviseRfc(env.client, { ...input, revision: 2 }, { taskQueue: tq });
+      release();
+      await votingOpen(handle, 2);
+      await castVote(env.client, input.rfcNumber, vote('alice', 'approve', 2));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ outcome: 'approved', revision: 2, round: 2 });
+    expect(mock.of('recordDecision').map((d) => [d.outcome, d.revision])).toEqual([
+      ['approved', 1],
+      ['approved', 2],
+    ]);
+  });
+
   it('refuses votes from non-members, repeated votes, stale revisions and votes after the decision', async () => {
     const mock = mockActivities('medium');
     const input = rfcInput({ cab: cab(['alice', 'bob'], { mode: 'ALL' }) });
