@@ -1,0 +1,10 @@
+export { createProblemService, problemService } from './service-definition';
+export { loadProblemConfig, problemConfigSchema } from './config';
+export type { ProblemConfig } from './config';
+export { TRANSITIONS, assertTransition, canTransition, isOpen } from './domain/lifecycle';
+export { DEFAULT_MATRIX, matrixPriority } from './domain/priority';
+export { DEFAULT_DETECTION, clusterKeys, findCluster } from './domain/detection';
+export type { DetectionSettings } from './domain/detection';
+export { OPEN_STATES, RESOLUTION_CODES, STATES } from './domain/types';
+export type { Problem, State } from './domain/types';
+export { migrations } from './migrations';

@@ -1,0 +1,4 @@
+import { main } from '@itsm/runtime';
+import { problemService } from './service-definition';
+
+main(problemService);
