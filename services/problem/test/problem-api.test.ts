@@ -350,6 +350,18 @@ describe('import', () => {
   });
 });
 
+it('answers 413 for a body over the limit and creates nothing', async () => {
+  const before = await svc.ctx.knex('problem').count<{ count: number }[]>('* as count');
+  const r = await pm.post('/api/v1/problems', { title: 'big', description: 'x'.repeat(1024 * 1024 + 1) });
+  expect(r.status).toBe(413);
+  expect(await svc.ctx.knex('problem').count<{ count: number }[]>('* as count')).toEqual(before);
+});
+
+it('serves health and readiness (Postgres, Kafka, Temporal)', async () => {
+  expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+});
+
 it('documents every route in OpenAPI', async () => {
   const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
   expect(Object.keys(doc.paths)).toEqual(
