@@ -225,6 +225,8 @@ describe('C18: requesters see only their own data', () => {
   it('creates requesters\' incidents for themselves through the portal', async () => {
     const inc = await createIncident(as.ra1, { callerId: 'ra2', contactType: 'phone' });
     expect(inc).toMatchObject({ callerId: 'ra1', contactType: 'portal' });
+    expect((await as.ra1.post('/api/v1/incidents').send({ title: 'assign me', assignmentGroup: 'desk', assignee: 'ag1' })).status).toBe(403);
+    expect((await as.ra1.post('/api/v1/incidents').send({ title: 'urgent!', priority: 1 })).status).toBe(403);
   });
 });
 

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@itsm/core';
+import { ForbiddenError, NotFoundError } from '@itsm/core';
 import { etag, idempotencyKeyOf, paginationQuery, requireIfMatch, runIdempotent, sortQuery, z, type HttpApi } from '@itsm/http';
 import { STATES } from '../domain/types';
 import { SORTABLE, countIncidents, listIncidents, similarIncidents, type IncidentFilter } from '../repository/query.repository';
@@ -65,6 +65,9 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 201: { description: 'Created', schema: incidentDto, headers: { ETag: 'version', Location: 'URL of the incident' } }, 200: { description: 'Replayed (same Idempotency-Key)', schema: incidentDto } },
     handler: async ({ body, user, req }) => {
       const agent = isAgent(user);
+      if (!agent && (body.assignmentGroup || body.assignee)) {
+        throw new ForbiddenError('Requesters cannot assign incidents', { fields: ['assignmentGroup', 'assignee'].filter((f) => body[f as 'assignee']) });
+      }
       const input = { ...body, callerId: agent ? (body.callerId ?? user.id) : user.id, contactType: agent ? (body.contactType ?? 'portal') : ('portal' as const) };
       const r = await runIdempotent(svc.knex, { scope: `incident.create:${user.id}`, key: idempotencyKeyOf(req), requestBody: body }, async (trx) => {
         const inc = await svc.createIn(trx, input, actorOf(user));
