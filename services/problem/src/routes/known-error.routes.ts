@@ -1,7 +1,7 @@
 import { paginationQuery, z, type HttpApi } from '@itsm/http';
 import type { Services } from '../service/services';
 import { READ } from './roles';
-import { IncidentOnlyParams, ProblemDto, StateSchema, pageOf, toDto } from './schemas';
+import { IncidentOnlyParams, ProblemDto, StateSchema, pageOf, text, toDto } from './schemas';
 
 const tags = ['Known errors'];
 
@@ -21,10 +21,10 @@ export function knownErrorRoutes(api: HttpApi, s: Services): void {
     tags,
     roles: READ,
     query: paginationQuery.extend({
-      q: z.string().max(500).optional(),
-      ci: z.string().max(200).optional(),
-      category: z.string().max(100).optional(),
-      symptom: z.string().max(200).optional(),
+      q: text(500).optional(),
+      ci: text(200).optional(),
+      category: text(100).optional(),
+      symptom: text(200).optional(),
       state: z.array(StateSchema).optional(),
       includeRetired: z.boolean().optional(),
     }),

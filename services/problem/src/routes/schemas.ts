@@ -3,8 +3,12 @@ import { RESOLUTION_CODES, STATES, type Problem } from '../domain/types';
 import type { Comment, HistoryEntry } from '../repository/audit.repository';
 import type { LinkedIncident } from '../repository/link.repository';
 
-const text = (max: number) => z.string().trim().max(max);
-const ref = z.string().trim().min(1).max(200);
+const noNul = (v: string) => !v.includes('\u0000');
+/** Text as stored and returned (never rendered as HTML here); NUL is refused with a 422, never a database error. */
+export const text = (max: number, min = 0) =>
+  z.string().trim().min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`).max(max).refine(noNul, 'must not contain NUL characters');
+/** A record reference in a path: a number such as PRB0000001 / INC0000001, or an id. */
+const ref = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a record number or id');
 const level = z.number().int().min(1).max(3);
 const iso = z.iso.datetime({ offset: true });
 
@@ -16,12 +20,12 @@ export const IncidentOnlyParams = z.object({ number: ref.openapi({ example: 'INC
 
 export const CreateProblemBody = z
   .object({
-    title: text(255).min(1),
+    title: text(255, 1),
     description: text(65_536).optional(),
     category: text(100).nullable().optional(),
     subcategory: text(100).nullable().optional(),
     symptom: text(200).nullable().optional(),
-    ciIds: z.array(text(200).min(1)).max(100).optional(),
+    ciIds: z.array(text(200, 1)).max(100).optional(),
     impact: level.default(3),
     urgency: level.default(3),
     assignmentGroup: text(200).nullable().optional(),
@@ -33,12 +37,12 @@ export const CreateProblemBody = z
 
 export const UpdateProblemBody = z
   .object({
-    title: text(255).min(1).optional(),
+    title: text(255, 1).optional(),
     description: text(65_536).optional(),
     category: text(100).nullable().optional(),
     subcategory: text(100).nullable().optional(),
     symptom: text(200).nullable().optional(),
-    ciIds: z.array(text(200).min(1)).max(100).optional(),
+    ciIds: z.array(text(200, 1)).max(100).optional(),
     impact: level.optional(),
     urgency: level.optional(),
     assignmentGroup: text(200).nullable().optional(),
@@ -52,19 +56,19 @@ export const UpdateProblemBody = z
   })
   .openapi('UpdateProblem');
 
-export const WorkaroundBody = z.object({ workaround: text(65_536).min(1) }).openapi('PublishWorkaround');
-export const KnownErrorBody = z.object({ rootCause: text(65_536).min(1).optional(), workaround: text(65_536).min(1).optional() }).openapi('RecordKnownError');
+export const WorkaroundBody = z.object({ workaround: text(65_536, 1) }).openapi('PublishWorkaround');
+export const KnownErrorBody = z.object({ rootCause: text(65_536, 1).optional(), workaround: text(65_536, 1).optional() }).openapi('RecordKnownError');
 export const FixRequestBody = z
   .object({
-    title: text(255).min(1).optional(),
+    title: text(255, 1).optional(),
     description: text(65_536).optional(),
-    justification: text(65_536).min(1),
+    justification: text(65_536, 1),
     type: z.enum(['standard', 'normal', 'emergency']).optional(),
-    ciIds: z.array(text(200).min(1)).max(100).optional(),
+    ciIds: z.array(text(200, 1)).max(100).optional(),
   })
   .openapi('RequestFix');
 export const LinkBody = z.object({ incident: ref.openapi({ example: 'INC0000001' }) }).openapi('LinkIncident');
-export const CommentBody = z.object({ body: text(65_536).min(1), visibility: z.enum(['work_note', 'comment']).default('work_note') }).openapi('NewComment');
+export const CommentBody = z.object({ body: text(65_536, 1), visibility: z.enum(['work_note', 'comment']).default('work_note') }).openapi('NewComment');
 
 export const ProblemDto = z
   .object({
@@ -186,14 +190,14 @@ export const HistoryDto = z
 export const historyDto = (h: HistoryEntry) => ({ ...h, at: h.at.toISOString() });
 
 export const ImportRecordSchema = z.object({
-  source: text(100).min(1),
-  sourceNumber: text(100).min(1),
-  title: text(255).min(1),
+  source: text(100, 1),
+  sourceNumber: text(100, 1),
+  title: text(255, 1),
   description: text(65_536).optional(),
   category: text(100).nullable().optional(),
   subcategory: text(100).nullable().optional(),
   symptom: text(200).nullable().optional(),
-  ciIds: z.array(text(200).min(1)).max(100).optional(),
+  ciIds: z.array(text(200, 1)).max(100).optional(),
   impact: level,
   urgency: level,
   assignmentGroup: text(200).nullable().optional(),
