@@ -209,4 +209,20 @@ describe('links made on the incident side', () => {
     await waitFor(() => svc.consumers[0].stats.handled > 0 && knex()('inbox').where({ type: incidentEvents.problemLinked.type }).then((r) => r.length >= 2), { what: 'both events' });
     expect(await knex()('outbox').where({ partition_key: created.body.number, type: 'itsm.problem.incident_linked.v1' })).toHaveLength(1);
   });
+
+  it('mirrors an incident whose problem was cleared on the incident side by unlinking it', async () => {
+    const created = await pm.post('/api/v1/problems', { title: 'Cleared from the desk', impact: 3, urgency: 3 });
+    const inc = incidentSnapshot({ ciId: null, category: null, symptom: null });
+    await events.send(incidentEvents.created, inc.number, { incident: inc, by: null }, { version: 1 });
+    await copied(inc.id);
+    expect((await pm.post(`/api/v1/problems/${created.body.number}/incidents`, { incident: inc.number })).status).toBe(201);
+    await events.send(
+      incidentEvents.updated,
+      inc.number,
+      { incident: { ...inc, problemId: null }, by: null, changes: [{ field: 'problemId', from: created.body.number, to: null }] },
+      { version: 3 },
+    );
+    await waitFor(async () => !(await knex()('problem_incident').where({ incident_id: inc.id }).first()), { what: 'the link removed' });
+    expect(await knex()('outbox').where({ partition_key: created.body.number, type: 'itsm.problem.incident_unlinked.v1' })).toHaveLength(1);
+  });
 });

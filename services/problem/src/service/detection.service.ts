@@ -53,6 +53,21 @@ export class IncidentIntake {
     await this.links.linkIn(trx, p, copy, ec);
   }
 
+  /** The incident side cleared the incident's problem: mirror the unlink (while the problem is open). */
+  async onIncidentUpdated(
+    trx: Knex.Transaction,
+    e: EventEnvelope<{ incident: IncidentSnapshot; changes: Array<{ field: string; from: unknown; to: unknown }> }>,
+  ): Promise<void> {
+    const copy = await upsertIncident(trx, e.data.incident, new Date(e.occurredat), e.version);
+    const cleared = e.data.changes.find((c) => c.field === 'problemId' && !c.to && typeof c.from === 'string');
+    if (!cleared) return;
+    const current = await problemOfIncident(trx, copy.id);
+    if (!current) return;
+    const p = await findProblem(trx, current, true);
+    if (!p || !isOpen(p.state) || (p.number !== cleared.from && p.id !== cleared.from)) return;
+    await this.links.unlinkIn(trx, p, copy, this.ec(e));
+  }
+
   private ec(e: EventEnvelope): EventContext {
     return { actor: SYSTEM_ACTOR, correlationId: e.correlationid, causationId: e.id };
   }
