@@ -14,7 +14,7 @@ export function token(sub: string, roles: Role[]): Promise<string> {
 
 export interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   headers: Headers;
 }
 
