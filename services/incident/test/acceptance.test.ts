@@ -178,6 +178,8 @@ describe('C18: requesters see only their own data', () => {
     tb1 = (await createIncident(as.rb1, { title: 'Printer offline' })).number;
     await as.agent.post(`/api/v1/incidents/${ta1}/work-notes`).send({ body: 'internal: caller is VIP' }).expect(201);
     await as.agent.post(`/api/v1/incidents/${ta1}/comments`).send({ body: 'We are on it' }).expect(201);
+    await as.admin.put('/api/v1/organisations/ORG-A').send({ name: 'Org A', members: ['ra1', 'ra2'] }).expect(201);
+    await as.admin.put('/api/v1/organisations/ORG-B').send({ name: 'Org B', members: ['rb1'] }).expect(201);
   });
 
   it('lists, gets, searches and suggests only their own incidents', async () => {
@@ -196,6 +198,28 @@ describe('C18: requesters see only their own data', () => {
     expect(similar).not.toContain(ta2);
     const agentSimilar = (await as.agent.get(`/api/v1/incidents/${ta1}/similar`)).body.items.map((i: { number: string }) => i.number);
     expect(agentSimilar).toEqual(expect.arrayContaining([ta2, tb1]));
+  });
+
+  it('with the organisation setting on, shows the organisation\'s incidents and still never another organisation\'s', async () => {
+    expect((await as.ra1.put('/api/v1/organisations/ORG-A').send({ name: 'Org A', membersSeeOrganisationTickets: true })).status).toBe(403);
+    await as.admin.put('/api/v1/organisations/ORG-A').send({ name: 'Org A', membersSeeOrganisationTickets: true }).expect(200);
+    try {
+      const list = (await as.ra1.get('/api/v1/incidents?limit=200')).body.items.map((i: { number: string }) => i.number);
+      expect(list).toEqual(expect.arrayContaining([ta1, ta2]));
+      expect(list).not.toContain(tb1);
+      expect((await as.ra1.get(`/api/v1/incidents/${ta2}`)).status).toBe(200);
+      expect((await as.ra1.get(`/api/v1/incidents/${tb1}`)).status).toBe(404);
+      const search = (await as.ra1.get('/api/v1/incidents/search?q=printer')).body;
+      expect(search.total).toBe(2);
+      expect(search.items.map((i: { number: string }) => i.number).sort()).toEqual([ta1, ta2].sort());
+      const similar = (await as.ra1.get(`/api/v1/incidents/${ta1}/similar`)).body.items.map((i: { number: string }) => i.number);
+      expect(similar).toContain(ta2);
+      expect(similar).not.toContain(tb1);
+      expect((await as.ra1.get(`/api/v1/incidents/${ta2}/comments`)).status).toBe(200);
+    } finally {
+      await as.admin.put('/api/v1/organisations/ORG-A').send({ name: 'Org A', membersSeeOrganisationTickets: false }).expect(200);
+    }
+    expect((await as.ra1.get(`/api/v1/incidents/${ta2}`)).status).toBe(404);
   });
 
   it('never shows work notes or internal history to requesters, and 404s others\' sub-resources', async () => {

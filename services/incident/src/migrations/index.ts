@@ -140,4 +140,29 @@ export const incidentMigrations: Migration[] = [
       await knex.raw('DROP SEQUENCE IF EXISTS incident_number_seq');
     },
   },
+  {
+    name: '20261203_0200_organisation',
+    async up(knex) {
+      // Requesters' organisations: when an organisation shares tickets, its members see each other's incidents (C18).
+      await knex.raw(`
+        CREATE TABLE organisation (
+          id text PRIMARY KEY,
+          name text NOT NULL,
+          members_see_organisation_tickets boolean NOT NULL DEFAULT false,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL
+        )`);
+      await knex.raw(`
+        CREATE TABLE organisation_member (
+          organisation_id text NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+          user_id text NOT NULL,
+          PRIMARY KEY (organisation_id, user_id)
+        )`);
+      await knex.raw('CREATE INDEX organisation_member_user ON organisation_member (user_id)');
+    },
+    async down(knex) {
+      await knex.raw('DROP TABLE IF EXISTS organisation_member');
+      await knex.raw('DROP TABLE IF EXISTS organisation');
+    },
+  },
 ];

@@ -155,3 +155,53 @@ export async function putSetting(trx: Db, key: string, value: unknown, by: strin
     .onConflict('key')
     .merge();
 }
+
+// Organisations (requesters)
+
+export interface OrganisationRow {
+  id: string;
+  name: string;
+  membersSeeOrganisationTickets: boolean;
+  members: string[];
+}
+
+export async function listOrganisations(db: Db): Promise<OrganisationRow[]> {
+  const orgs = await db('organisation').orderBy('id');
+  const members = await db('organisation_member').orderBy(['organisation_id', 'user_id']);
+  return orgs.map((o) => ({
+    id: o.id,
+    name: o.name,
+    membersSeeOrganisationTickets: o.members_see_organisation_tickets,
+    members: members.filter((m) => m.organisation_id === o.id).map((m) => m.user_id),
+  }));
+}
+
+export async function getOrganisation(db: Db, id: string): Promise<OrganisationRow | undefined> {
+  return (await listOrganisations(db)).find((o) => o.id === id);
+}
+
+export async function upsertOrganisation(trx: Db, o: { id: string; name: string; membersSeeOrganisationTickets: boolean; members?: string[] }, at: Date): Promise<boolean> {
+  const res = await trx.raw(
+    `INSERT INTO organisation (id, name, members_see_organisation_tickets, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, members_see_organisation_tickets = EXCLUDED.members_see_organisation_tickets, updated_at = EXCLUDED.updated_at
+     RETURNING (xmax = 0) AS inserted`,
+    [o.id, o.name, o.membersSeeOrganisationTickets, at, at],
+  );
+  if (o.members) {
+    await trx('organisation_member').where({ organisation_id: o.id }).delete();
+    const unique = [...new Set(o.members)];
+    if (unique.length) await trx('organisation_member').insert(unique.map((u) => ({ organisation_id: o.id, user_id: u })));
+  }
+  return res.rows[0].inserted as boolean;
+}
+
+/** The callers whose incidents a requester may read: themself, plus the members of their organisations that share tickets. */
+export async function visibleCallers(db: Db, userId: string): Promise<string[]> {
+  const rows = await db('organisation_member as me')
+    .join('organisation as o', 'o.id', 'me.organisation_id')
+    .join('organisation_member as peer', 'peer.organisation_id', 'me.organisation_id')
+    .where('me.user_id', userId)
+    .andWhere('o.members_see_organisation_tickets', true)
+    .distinct('peer.user_id');
+  return [...new Set([userId, ...rows.map((r) => r.user_id as string)])];
+}

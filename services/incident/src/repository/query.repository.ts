@@ -20,14 +20,14 @@ export interface IncidentFilter {
   updatedTo?: Date;
   /** full-text query over title and description (websearch syntax: words, "phrases", or, -not) */
   q?: string;
-  /** requesters: only incidents they are the caller of */
-  onlyCaller?: string;
+  /** requesters: only incidents of these callers (themself, and their organisation when it shares tickets) */
+  callers?: string[];
 }
 
 export const SORTABLE = { openedAt: 'opened_at', updatedAt: 'updated_at', priority: 'priority', number: 'number' } as const;
 
 function applyFilter(q: Knex.QueryBuilder, f: IncidentFilter): Knex.QueryBuilder {
-  if (f.onlyCaller !== undefined) q.where('caller_id', f.onlyCaller);
+  if (f.callers !== undefined) q.whereIn('caller_id', f.callers);
   if (f.state?.length) q.whereIn('state', f.state);
   if (f.priority?.length) q.whereIn('priority', f.priority);
   if (f.group !== undefined) q.where('assignment_group', f.group);
@@ -65,7 +65,7 @@ export async function countIncidents(db: Knex, f: IncidentFilter, cap = 10_000):
 }
 
 /** Incidents whose text shares words with the given title (any word), best first. */
-export async function similarIncidents(db: Knex, title: string, excludeId: string, limit: number, onlyCaller?: string): Promise<Incident[]> {
+export async function similarIncidents(db: Knex, title: string, excludeId: string, limit: number, callers?: string[]): Promise<Incident[]> {
   const words = [...new Set((title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []).slice(0, 12))];
   if (words.length === 0) return [];
   const tsq = words.join(' or ');
@@ -75,6 +75,6 @@ export async function similarIncidents(db: Knex, title: string, excludeId: strin
     .whereNot('id', excludeId)
     .orderByRaw(`ts_rank(search, websearch_to_tsquery('simple', ?)) DESC, opened_at DESC`, [tsq])
     .limit(limit);
-  if (onlyCaller !== undefined) q.where('caller_id', onlyCaller);
+  if (callers !== undefined) q.whereIn('caller_id', callers);
   return (await q).map(fromRow);
 }

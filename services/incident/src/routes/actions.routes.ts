@@ -3,7 +3,8 @@ import { assertVersion, etag, parseIfMatch, z, type HttpApi } from '@itsm/http';
 import * as repo from '../repository/incident.repository';
 import * as misc from '../repository/misc.repository';
 import type { IncidentService } from '../service/incident.service';
-import { actorOf, canSee, commentBody, commentDto, escalationBody, incidentDto, isAgent, numberParam, patchBody, shortText, toDto } from './schemas';
+import { actorOf, commentBody, commentDto, escalationBody, incidentDto, isAgent, numberParam, patchBody, shortText, toDto } from './schemas';
+import { viewerOf } from './viewer';
 
 const TAGS = ['Incident actions'];
 
@@ -65,7 +66,7 @@ export function actionRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'History, oldest first', schema: historyDto }, 404: { description: 'Not found' } },
     handler: async ({ params, user }) => {
       const inc = await svc.get(params.number);
-      if (!canSee(user)(inc)) throw new NotFoundError('Incident', params.number);
+      if (!(await viewerOf(svc, user)).canSee(inc)) throw new NotFoundError('Incident', params.number);
       const rows = await repo.history(svc.knex, inc.id, isAgent(user) ? undefined : REQUESTER_HISTORY_FIELDS);
       return { status: 200, body: { items: rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() })) } };
     },
@@ -82,7 +83,7 @@ export function actionRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'Comments', schema: z.object({ items: z.array(commentDto) }) }, 404: { description: 'Not found' } },
     handler: async ({ params, query, user }) => {
       const inc = await svc.get(params.number);
-      if (!canSee(user)(inc)) throw new NotFoundError('Incident', params.number);
+      if (!(await viewerOf(svc, user)).canSee(inc)) throw new NotFoundError('Incident', params.number);
       let rows = await misc.listComments(svc.knex, inc.id, !isAgent(user));
       if (query.visibility) rows = rows.filter((r) => r.visibility === query.visibility);
       return { status: 200, body: { items: rows.map(({ incidentId: _i, ...r }) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) } };
@@ -103,7 +104,7 @@ export function actionRoutes(api: HttpApi, svc: IncidentService): void {
       body: commentBody,
       responses: { 201: { description: 'Stored', schema: commentDto }, 404: { description: 'Not found' } },
       handler: async ({ params, body, user }) => {
-        const r = await svc.comment(params.number, body.body, visibility, actorOf(user), canSee(user));
+        const r = await svc.comment(params.number, body.body, visibility, actorOf(user), (await viewerOf(svc, user)).canSee);
         return { status: 201, body: { ...r.comment, createdAt: r.comment.createdAt.toISOString() }, headers: { ETag: etag(r.incident.version) } };
       },
     });
@@ -185,7 +186,7 @@ export function actionRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'Closed', schema: incidentDto }, 409: { description: 'Not resolved' } },
     handler: async ({ params, user, req }) => {
       await checkOptionalVersion(params.number, req.headers['if-match']);
-      return ok(await svc.confirm(params.number, actorOf(user), canSee(user)), user);
+      return ok(await svc.confirm(params.number, actorOf(user), (await viewerOf(svc, user)).canAct), user);
     },
   });
 
@@ -200,7 +201,7 @@ export function actionRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'Reopened (In Progress)', schema: incidentDto }, 409: { description: 'Not reopenable' } },
     handler: async ({ params, body, user, req }) => {
       await checkOptionalVersion(params.number, req.headers['if-match']);
-      return ok(await svc.reopen(params.number, body.reason, actorOf(user), canSee(user)), user);
+      return ok(await svc.reopen(params.number, body.reason, actorOf(user), (await viewerOf(svc, user)).canAct), user);
     },
   });
 }

@@ -130,6 +130,36 @@ export function adminRoutes(api: HttpApi, svc: IncidentService): void {
     },
   });
 
+  const orgDto = z
+    .object({ id: z.string(), name: z.string(), membersSeeOrganisationTickets: z.boolean(), members: z.array(z.string()) })
+    .openapi('Organisation');
+
+  api.route({
+    method: 'get',
+    path: '/api/v1/organisations',
+    summary: 'Requester organisations and their members',
+    tags: ['Organisations'],
+    roles: ['agent'],
+    responses: { 200: { description: 'Organisations', schema: z.object({ items: z.array(orgDto) }) } },
+    handler: async () => ({ status: 200, body: { items: await misc.listOrganisations(svc.knex) } }),
+  });
+
+  api.route({
+    method: 'put',
+    path: '/api/v1/organisations/:id',
+    summary: 'Create or replace a requester organisation (members replace the list when given)',
+    description: 'With membersSeeOrganisationTickets, the requesters of the organisation read (list, search, get, comment on) each other\'s incidents; confirm and reopen stay with the caller.',
+    tags: ['Organisations'],
+    roles: ['admin'],
+    params: z.object({ id: groupId }),
+    body: z.object({ name: shortText().min(1), membersSeeOrganisationTickets: z.boolean().default(false), members: z.array(shortText().min(1)).max(100_000).optional() }),
+    responses: { 200: { description: 'Replaced', schema: orgDto }, 201: { description: 'Created', schema: orgDto } },
+    handler: async ({ params, body }) => {
+      const created = await withTransaction(svc.knex, (trx) => misc.upsertOrganisation(trx, { id: params.id, ...body }, svc.now()));
+      return { status: created ? 201 : 200, body: await misc.getOrganisation(svc.knex, params.id) };
+    },
+  });
+
   api.route({
     method: 'get',
     path: '/api/v1/admin/priority-matrix',

@@ -3,7 +3,8 @@ import { etag, idempotencyKeyOf, paginationQuery, requireIfMatch, runIdempotent,
 import { STATES } from '../domain/types';
 import { SORTABLE, countIncidents, listIncidents, similarIncidents, type IncidentFilter } from '../repository/query.repository';
 import type { IncidentService } from '../service/incident.service';
-import { actorOf, canSee, createBody, incidentDto, isAgent, numberParam, pageDto, patchBody, toDto } from './schemas';
+import { actorOf, createBody, incidentDto, isAgent, numberParam, pageDto, patchBody, toDto } from './schemas';
+import { viewerOf, type Viewer } from './viewer';
 
 const TAGS = ['Incidents'];
 const instant = z.iso.datetime({ offset: true });
@@ -31,7 +32,7 @@ type ListQuery = z.infer<typeof listQuery>;
 
 const dateOf = (s?: string) => (s ? new Date(s) : undefined);
 
-export function filterOf(q: ListQuery, user: Parameters<typeof isAgent>[0]): IncidentFilter {
+export function filterOf(q: ListQuery, viewer: Viewer): IncidentFilter {
   return {
     state: q.state,
     priority: q.priority,
@@ -48,7 +49,7 @@ export function filterOf(q: ListQuery, user: Parameters<typeof isAgent>[0]): Inc
     updatedFrom: dateOf(q.updatedFrom),
     updatedTo: dateOf(q.updatedTo),
     q: q.q?.trim() || undefined,
-    onlyCaller: isAgent(user) ? undefined : user.id,
+    callers: viewer.callers,
   };
 }
 
@@ -86,7 +87,7 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
     query: listQuery,
     responses: { 200: { description: 'One page', schema: pageDto } },
     handler: async ({ query, user }) => {
-      const page = await listIncidents(svc.knex, filterOf(query, user), query.sort, query.limit, query.cursor);
+      const page = await listIncidents(svc.knex, filterOf(query, await viewerOf(svc, user)), query.sort, query.limit, query.cursor);
       return { status: 200, body: { items: page.items.map((i) => toDto(i, user)), nextCursor: page.nextCursor } };
     },
   });
@@ -100,7 +101,7 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
     query: listQuery.extend({ q: z.string().min(1).max(500) }),
     responses: { 200: { description: 'Matches', schema: pageDto.extend({ total: z.number().int() }) } },
     handler: async ({ query, user }) => {
-      const filter = filterOf(query, user);
+      const filter = filterOf(query, await viewerOf(svc, user));
       const [page, total] = await Promise.all([listIncidents(svc.knex, filter, query.sort, query.limit, query.cursor), countIncidents(svc.knex, filter)]);
       return { status: 200, body: { items: page.items.map((i) => toDto(i, user)), nextCursor: page.nextCursor, total } };
     },
@@ -116,7 +117,7 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'The incident', schema: incidentDto, headers: { ETag: 'version, for If-Match' } }, 404: { description: 'Not found (also: not yours)' } },
     handler: async ({ params, user }) => {
       const inc = await svc.get(params.number);
-      if (!canSee(user)(inc)) throw new NotFoundError('Incident', params.number);
+      if (!(await viewerOf(svc, user)).canSee(inc)) throw new NotFoundError('Incident', params.number);
       return { status: 200, body: toDto(inc, user), headers: { ETag: etag(inc.version) } };
     },
   });
@@ -156,8 +157,9 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
     responses: { 200: { description: 'Similar incidents', schema: z.object({ items: z.array(incidentDto) }) }, 404: { description: 'Not found' } },
     handler: async ({ params, query, user }) => {
       const inc = await svc.get(params.number);
-      if (!canSee(user)(inc)) throw new NotFoundError('Incident', params.number);
-      const items = await similarIncidents(svc.knex, `${inc.title} ${inc.category ?? ''}`, inc.id, query.limit, isAgent(user) ? undefined : user.id);
+      const viewer = await viewerOf(svc, user);
+      if (!viewer.canSee(inc)) throw new NotFoundError('Incident', params.number);
+      const items = await similarIncidents(svc.knex, `${inc.title} ${inc.category ?? ''}`, inc.id, query.limit, viewer.callers);
       return { status: 200, body: { items: items.map((i) => toDto(i, user)) } };
     },
   });

@@ -145,8 +145,6 @@ export function actorOf(u: AuthUser): Actor {
   };
 }
 
-/** Requesters see only the incidents they are the caller of; desk staff see all. */
-export const canSee = (u: AuthUser) => (inc: Pick<Incident, 'callerId'>) => isAgent(u) || inc.callerId === u.id;
 
 const isoOf = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
