@@ -75,6 +75,16 @@ describe('SLA events', () => {
   });
 });
 
+describe('malformed events', () => {
+  it('sends an SLA event that fails its schema to the dead-letter topic and goes on', async () => {
+    const before = svc.consumers[0].stats.deadLettered;
+    const bad = envelope('itsm.sla.breached.v1', 'clk-bad', { ticketType: 'incident' });
+    await deliver(TOPICS.sla, bad);
+    await waitFor(() => svc.consumers[0].stats.deadLettered > before, { what: 'the dead letter' });
+    expect(await processed('sla', bad.id)).toBe(false);
+  });
+});
+
 describe('problem events', () => {
   const problem = (n: string) => ({ id: randomUUID(), number: n, title: 'Printer firmware', state: 'known_error', knownError: true });
 
