@@ -7,6 +7,7 @@ export {
   changeEvents,
   changeSnapshot,
   defineEvent,
+  fixRequestDraft,
   incidentEvents,
   incidentSnapshot,
   problemEvents,

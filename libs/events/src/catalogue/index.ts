@@ -8,7 +8,7 @@ import { slaEvents } from './sla';
 export { changeEvents, incidentEvents, problemEvents, releaseEvents, slaEvents };
 export { incidentSnapshot } from './incident';
 export type { IncidentSnapshot } from './incident';
-export { problemSnapshot } from './problem';
+export { fixRequestDraft, problemSnapshot } from './problem';
 export { changeSnapshot } from './change';
 export { releaseSnapshot } from './release';
 export { defineEvent } from './define';
