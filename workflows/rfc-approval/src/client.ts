@@ -51,6 +51,8 @@ export class RfcApprovalError extends Error {
 export interface RfcApprovalClientOptions {
   /** Task queue of the change service's worker (default TASK_QUEUE). */
   taskQueue?: string;
+  /** Prefix of the workflow id (a platform instance's prefix; default none). */
+  workflowIdPrefix?: string;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function startRfcApproval(
   options: RfcApprovalClientOptions = {},
 ): Promise<RfcApprovalHandle> {
   assertValidInput(input);
-  const start = startOptionsFor(input, options.taskQueue ?? TASK_QUEUE);
+  const start = startOptionsFor(input, options.taskQueue ?? TASK_QUEUE, options.workflowIdPrefix);
   try {
     return await client.workflow.start<typeof rfcApprovalWorkflow>(WORKFLOW_TYPE, {
       ...start,
@@ -72,14 +74,19 @@ export async function startRfcApproval(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return approvalHandle(client, input.rfcNumber);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return approvalHandle(client, input.rfcNumber, options);
     throw err;
   }
 }
 
 /** Casts a vote; resolves to the round's new tally, or throws RfcApprovalError. */
-export async function castVote(client: Client, rfcNumber: string, vote: VoteInput): Promise<VoteTally> {
-  const handle = approvalHandle(client, rfcNumber);
+export async function castVote(
+  client: Client,
+  rfcNumber: string,
+  vote: VoteInput,
+  options: RfcApprovalClientOptions = {},
+): Promise<VoteTally> {
+  const handle = approvalHandle(client, rfcNumber, options);
   try {
     return await handle.executeUpdate(voteUpdate, { args: [vote] });
   } catch (err) {
@@ -105,7 +112,7 @@ export async function reviseRfc(
   options: RfcApprovalClientOptions & { reason?: string } = {},
 ): Promise<RfcApprovalHandle> {
   assertValidInput(input);
-  const handle = approvalHandle(client, input.rfcNumber);
+  const handle = approvalHandle(client, input.rfcNumber, options);
   const previous = await closedRunResult(handle);
   if (previous?.outcome === 'cancelled') {
     throw new RfcApprovalError('APPROVAL_CANCELLED', `the approval of ${input.rfcNumber} was cancelled`);
@@ -113,7 +120,7 @@ export async function reviseRfc(
   if (previous !== undefined && previous.revision >= input.revision) return handle;
   const lastRound = Math.max(0, ...(previous?.rounds ?? []).map((r) => r.round));
   const args: RfcApprovalInput = { ...input, firstRound: input.firstRound ?? lastRound + 1 };
-  const start = startOptionsFor(args, options.taskQueue ?? TASK_QUEUE);
+  const start = startOptionsFor(args, options.taskQueue ?? TASK_QUEUE, options.workflowIdPrefix);
   const revise: ReviseInput = {
     revision: input.revision,
     riskInputs: input.riskInputs,
@@ -133,9 +140,14 @@ export async function reviseRfc(
 }
 
 /** Cancels the approval (the RfC was cancelled). Harmless when it has already ended. */
-export async function cancelRfcApproval(client: Client, rfcNumber: string, cancel: CancelInput = {}): Promise<void> {
+export async function cancelRfcApproval(
+  client: Client,
+  rfcNumber: string,
+  cancel: CancelInput = {},
+  options: RfcApprovalClientOptions = {},
+): Promise<void> {
   try {
-    await approvalHandle(client, rfcNumber).signal(cancelSignal, cancel);
+    await approvalHandle(client, rfcNumber, options).signal(cancelSignal, cancel);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return;
     throw err;
@@ -143,9 +155,13 @@ export async function cancelRfcApproval(client: Client, rfcNumber: string, cance
 }
 
 /** Round, revision, tally, votes, who is awaited, deadline and decision. */
-export async function getApprovalStatus(client: Client, rfcNumber: string): Promise<ApprovalStatusView> {
+export async function getApprovalStatus(
+  client: Client,
+  rfcNumber: string,
+  options: RfcApprovalClientOptions = {},
+): Promise<ApprovalStatusView> {
   try {
-    return await approvalHandle(client, rfcNumber).query(statusQuery);
+    return await approvalHandle(client, rfcNumber, options).query(statusQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new RfcApprovalError('APPROVAL_NOT_FOUND', `no approval workflow for ${rfcNumber}`, { cause: err });
@@ -154,8 +170,8 @@ export async function getApprovalStatus(client: Client, rfcNumber: string): Prom
   }
 }
 
-export function approvalHandle(client: Client, rfcNumber: string): RfcApprovalHandle {
-  return client.workflow.getHandle<typeof rfcApprovalWorkflow>(workflowIdFor(rfcNumber));
+export function approvalHandle(client: Client, rfcNumber: string, options: RfcApprovalClientOptions = {}): RfcApprovalHandle {
+  return client.workflow.getHandle<typeof rfcApprovalWorkflow>((options.workflowIdPrefix ?? '') + workflowIdFor(rfcNumber));
 }
 
 function assertValidInput(input: RfcApprovalInput): void {

@@ -18,9 +18,9 @@ export interface RfcApprovalStartOptions {
 
 const SUMMARY_MAX = 200;
 
-export function startOptionsFor(input: RfcApprovalInput, taskQueue: string = TASK_QUEUE): RfcApprovalStartOptions {
+export function startOptionsFor(input: RfcApprovalInput, taskQueue: string = TASK_QUEUE, workflowIdPrefix = ''): RfcApprovalStartOptions {
   return {
-    workflowId: workflowIdFor(input.rfcNumber),
+    workflowId: workflowIdPrefix + workflowIdFor(input.rfcNumber),
     taskQueue,
     typedSearchAttributes: [
       { key: sa.recordId, value: input.rfcNumber },

@@ -1,0 +1,10 @@
+export { changeService, createChangeService } from './service-definition';
+export { changeConfigSchema, loadChangeConfig } from './config';
+export type { ChangeConfig } from './config';
+export { TRANSITIONS, WORKFLOW_TARGETS, assertTransition, canTransition } from './domain/lifecycle';
+export { contains, detectConflicts, overlaps } from './domain/conflicts';
+export type { Freeze, Interval, MaintenanceWindow, PlannedChange, ScheduleFacts } from './domain/conflicts';
+export { assessRisk } from './domain/risk';
+export { APPROVAL_STATUSES, CHANGE_TYPES, MATERIAL_FIELDS, OUTCOMES, STATES } from './domain/types';
+export type { Change, ChangeType, Conflict, Outcome, State } from './domain/types';
+export { migrations } from './migrations';

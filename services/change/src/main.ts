@@ -1,0 +1,4 @@
+import { main } from '@itsm/runtime';
+import { changeService } from './service-definition';
+
+main(changeService);

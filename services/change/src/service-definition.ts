@@ -1,0 +1,58 @@
+import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import { TASK_QUEUE, workflowsPath } from '@itsm/wf-rfc-approval';
+import { loadChangeConfig, type ChangeConfig } from './config';
+import { approvalConsumer } from './consumers/approval.handler';
+import { problemConsumer } from './consumers/problem-fix.handler';
+import { releaseConsumer } from './consumers/release.handler';
+import { migrations } from './migrations';
+import { actionRoutes } from './routes/actions.routes';
+import { adminRoutes } from './routes/admin.routes';
+import { changeRoutes } from './routes/change.routes';
+import { createServices, type Services } from './service/services';
+
+/**
+ * The Change service. `overrides` replace settings from the environment
+ * (CHANGE_VOTING_PERIOD, CHANGE_EMERGENCY_VOTING_PERIOD, CHANGE_REMINDER_INTERVAL,
+ * CHANGE_EMERGENCY_REMINDER_INTERVAL, CHANGE_ON_DEADLINE, CHANGE_VOTE_TIMEOUT_MS,
+ * CHANGE_AUTO_SCHEDULE); tests use them.
+ */
+export function createChangeService(overrides: Partial<ChangeConfig> = {}): ServiceDefinition {
+  const wired = new WeakMap<ServiceContext, Services>();
+  const servicesOf = (ctx: ServiceContext): Services => {
+    let s = wired.get(ctx);
+    if (!s) {
+      s = createServices({
+        knex: ctx.knex,
+        source: ctx.source,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        temporal: ctx.temporal,
+        workflowIdPrefix: ctx.instance.workflowId(''),
+        taskQueue: ctx.instance.taskQueue(TASK_QUEUE),
+        namespace: ctx.config.TEMPORAL_NAMESPACE,
+        temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
+        config: { ...loadChangeConfig(process.env), ...overrides },
+      });
+      wired.set(ctx, s);
+    }
+    return s;
+  };
+  return {
+    name: 'change',
+    defaultPort: 3003,
+    migrations,
+    routes(api, ctx) {
+      const s = servicesOf(ctx);
+      adminRoutes(api, s);
+      changeRoutes(api, s);
+      actionRoutes(api, s);
+    },
+    consumers: (ctx) => {
+      const s = servicesOf(ctx);
+      return [approvalConsumer(s), problemConsumer(s), releaseConsumer(s)];
+    },
+    workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: servicesOf(ctx).activities }],
+  };
+}
+
+export const changeService: ServiceDefinition = createChangeService();
