@@ -89,6 +89,8 @@ async function main(): Promise<void> {
       ['search with total', '/api/v1/incidents/search?q=vpn%20locked&limit=50', agent],
       ['requester own list', '/api/v1/incidents?limit=50', requester],
       ['requester search', '/api/v1/incidents/search?q=printer', requester],
+      ['similar (agent)', '/api/v1/incidents/INC0050000/similar', agent],
+      ['get one', '/api/v1/incidents/INC0050000', agent],
     ];
     console.log(`\n${'case'.padEnd(28)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'rows'.padStart(5)}`);
     for (const [name, path, token] of cases) {

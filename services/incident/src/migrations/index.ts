@@ -165,4 +165,16 @@ export const incidentMigrations: Migration[] = [
       await knex.raw('DROP TABLE IF EXISTS organisation');
     },
   },
+  {
+    name: '20261203_0300_incident_title_trigram_gist',
+    async up(knex) {
+      // "Similar incidents" orders by trigram distance of titles: a GiST index serves that nearest-neighbour order.
+      await knex.raw('DROP INDEX IF EXISTS incident_title_trgm');
+      await knex.raw('CREATE INDEX incident_title_trgm_gist ON incident USING gist (title gist_trgm_ops)');
+    },
+    async down(knex) {
+      await knex.raw('DROP INDEX IF EXISTS incident_title_trgm_gist');
+      await knex.raw('CREATE INDEX incident_title_trgm ON incident USING gin (title gin_trgm_ops)');
+    },
+  },
 ];

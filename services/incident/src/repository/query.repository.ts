@@ -64,16 +64,13 @@ export async function countIncidents(db: Knex, f: IncidentFilter, cap = 10_000):
   return rows[0].n;
 }
 
-/** Incidents whose text shares words with the given title (any word), best first. */
+/** Incidents with similar titles (trigram similarity), nearest first. */
 export async function similarIncidents(db: Knex, title: string, excludeId: string, limit: number, callers?: string[]): Promise<Incident[]> {
-  const words = [...new Set((title.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []).slice(0, 12))];
-  if (words.length === 0) return [];
-  const tsq = words.join(' or ');
   const q = db('incident')
     .select(SELECT_COLUMNS)
-    .whereRaw(`search @@ websearch_to_tsquery('simple', ?)`, [tsq])
+    .whereRaw('title % ?', [title])
     .whereNot('id', excludeId)
-    .orderByRaw(`ts_rank(search, websearch_to_tsquery('simple', ?)) DESC, opened_at DESC`, [tsq])
+    .orderByRaw('title <-> ?', [title])
     .limit(limit);
   if (callers !== undefined) q.whereIn('caller_id', callers);
   return (await q).map(fromRow);

@@ -149,7 +149,7 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
   api.route({
     method: 'get',
     path: '/api/v1/incidents/:number/similar',
-    summary: 'Incidents with similar text (requesters: only their own)',
+    summary: 'Incidents with similar titles, nearest first (requesters: only those they may see)',
     tags: TAGS,
     roles: ['requester', 'agent'],
     params: numberParam,
@@ -159,7 +159,7 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
       const inc = await svc.get(params.number);
       const viewer = await viewerOf(svc, user);
       if (!viewer.canSee(inc)) throw new NotFoundError('Incident', params.number);
-      const items = await similarIncidents(svc.knex, `${inc.title} ${inc.category ?? ''}`, inc.id, query.limit, viewer.callers);
+      const items = await similarIncidents(svc.knex, inc.title, inc.id, query.limit, viewer.callers);
       return { status: 200, body: { items: items.map((i) => toDto(i, user)) } };
     },
   });
