@@ -11,7 +11,6 @@ const C07_MATRIX: PriorityMatrix = [
   [3, 4, 5],
 ];
 const agent: Actor = { id: 'ag1', agent: true, canOverridePriority: false };
-const lead: Actor = { id: 'lead', agent: true, canOverridePriority: true };
 const requester: Actor = { id: 'ra1', agent: false, canOverridePriority: false };
 const T0 = new Date('2025-06-02T09:00:00Z');
 const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({ actor: agent, now: T0, matrix: DEFAULT_MATRIX, facts: { groupExists: true, assigneeInGroup: true }, ...over });
