@@ -1,6 +1,7 @@
 import type { RunningService } from '@itsm/runtime';
 import { incidentServiceOf } from '../src/definition';
 import { SYSTEM_ACTOR } from '../src/domain/types';
+import { waitFor } from '@itsm/testing';
 import { createIncident, outboxTypes, patchFresh, startIncident } from './helpers';
 
 let svc: RunningService;
@@ -47,6 +48,14 @@ describe('outbox', () => {
     expect(updated.version).toBe(res.body.version);
     expect(updated.data.changes.map((c: { field: string }) => c.field)).toEqual(expect.arrayContaining(['state', 'assignmentGroup', 'assignee', 'urgency', 'priority', 'firstResponseAt']));
     expect(res.body.firstResponseAt).toEqual(expect.any(String));
+  });
+
+  it('publishes committed outbox rows to Kafka through the relay', async () => {
+    const inc = await createIncident(as.agent, { title: 'Relay me' });
+    await waitFor(async () => {
+      const rows = await svc.ctx.knex('outbox').where({ partition_key: inc.number });
+      return rows.length > 0 && rows.every((r) => r.sent_at !== null);
+    }, { what: 'the relay to publish' });
   });
 
   it('writes nothing when a change is refused', async () => {
