@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`, and .ci/run through it):
+# installs what is missing and starts the infrastructure (bootstrap.sh), then
+# lints (when an eslint config exists) and runs every jest test against the
+# real servers. Extra arguments go to jest, e.g. `npm test -- libs/events`.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+cd "$ROOT"
+
+bash "$HERE/bootstrap.sh"
+# shellcheck source=env.sh
+. "$HERE/env.sh"
+
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-old-space-size=4096"
+
+if compgen -G "eslint.config.*" >/dev/null; then
+  printf '==> npx eslint .\n'
+  npx --no-install eslint .
+fi
+
+jest_args=(--maxWorkers=2)
+if [ "${CI:-}" = true ]; then
+  jest_args+=(--ci)
+fi
+printf '==> npx jest %s\n' "${jest_args[*]} $*"
+exec npx --no-install jest "${jest_args[@]}" "$@"
