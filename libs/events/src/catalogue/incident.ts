@@ -25,6 +25,16 @@ export const incidentSnapshot = z.object({
   openedAt: isoInstant,
   resolvedAt: isoInstant.nullable().optional(),
   closedAt: isoInstant.nullable().optional(),
+  /** additive: the first response (first assignment to a person or first public desk comment) */
+  firstResponseAt: isoInstant.nullable().optional(),
+  /** additive: phone, email, portal, walk_in, monitoring */
+  contactType: z.string().optional(),
+  /** additive: the major incident this one is a child of (its id) */
+  parentId: z.string().nullable().optional(),
+  reassignmentCount: z.number().int().optional(),
+  reopenCount: z.number().int().optional(),
+  /** additive: hierarchical escalation level reached (0 = none) */
+  escalationLevel: z.number().int().optional(),
 });
 export type IncidentSnapshot = z.infer<typeof incidentSnapshot>;
 

@@ -25,6 +25,12 @@ export function snapshot(inc: Incident): IncidentSnapshot {
     openedAt: inc.openedAt.toISOString(),
     resolvedAt: inc.resolvedAt?.toISOString() ?? null,
     closedAt: inc.closedAt?.toISOString() ?? null,
+    firstResponseAt: inc.firstResponseAt?.toISOString() ?? null,
+    contactType: inc.contactType,
+    parentId: inc.parentId,
+    reassignmentCount: inc.reassignmentCount,
+    reopenCount: inc.reopenCount,
+    escalationLevel: inc.escalationLevel,
   };
 }
 
