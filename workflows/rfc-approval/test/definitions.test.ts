@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { inputIssues, reviseIssues, TASK_QUEUE, workflowIdFor } from '../src/definitions';
-import { RfcApprovalError, startRfcApproval } from '../src/client';
+import { approvalHandle, RfcApprovalError, startRfcApproval } from '../src/client';
 import { startOptionsFor } from '../src/start-options';
 import { rfcInput } from './helpers';
 
@@ -57,5 +57,14 @@ describe('definitions', () => {
     expect(options.staticDetails).toContain('- ECAB (emergency): erin, frank; policy ANY');
     expect(options.staticDetails).toContain('When the deadline passes: escalate and keep waiting');
     expect(startOptionsFor({ ...input, title: 'x'.repeat(500) }).staticSummary.length).toBeLessThanOrEqual(200);
+  });
+
+  it('prefixes the workflow id and the task queue of a platform instance', () => {
+    const options = startOptionsFor(rfcInput({ rfcNumber: 'CHG0000008' }), 't1-change', 't1-');
+    expect(options.workflowId).toBe('t1-rfc-approval:CHG0000008');
+    expect(options.taskQueue).toBe('t1-change');
+    const client = { workflow: { getHandle: (id: string) => ({ workflowId: id }) } } as unknown as Client;
+    expect(approvalHandle(client, 'CHG0000008', { workflowIdPrefix: 't1-' }).workflowId).toBe('t1-rfc-approval:CHG0000008');
+    expect(approvalHandle(client, 'CHG0000008').workflowId).toBe('rfc-approval:CHG0000008');
   });
 });
