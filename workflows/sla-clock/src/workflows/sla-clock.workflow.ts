@@ -151,12 +151,22 @@ function evaluate(run: ClockRun): SlaClock | undefined {
   return evaluateClock({ facts: run.timeline, definition: run.input.definition, calendar: run.compiled, asOf: Date.now() });
 }
 
-/** Records every reached, unrecorded fact, oldest first; each activity is idempotent by its key. */
+/**
+ * Records every reached, unrecorded fact, oldest first; each activity is
+ * idempotent by its key. A signal that arrives meanwhile (new facts, another
+ * calendar) makes it evaluate again before the next fact, so a stale
+ * evaluation never records a breach the new timeline does not have.
+ */
 async function recordDue(run: ClockRun): Promise<void> {
-  const clock = run.clock;
-  for (const fact of dueFacts(run.input.clockId, clock, run.recorded)) {
-    await recordOne(run, clock!, fact);
-    run.recorded.push(fact.key);
+  for (;;) {
+    const next = dueFacts(run.input.clockId, run.clock, run.recorded)[0];
+    if (!next) return;
+    await recordOne(run, run.clock!, next);
+    run.recorded.push(next.key);
+    if (run.dirty) {
+      run.dirty = false;
+      run.clock = evaluate(run);
+    }
   }
 }
 

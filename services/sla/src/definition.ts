@@ -1,0 +1,37 @@
+/**
+ * The SLA service: calendars, SLA/OLA definitions, clocks from incident
+ * events, the clock workflows' worker and its activities, compliance reports.
+ */
+import { TASK_QUEUE, workflowsPath } from '@itsm/wf-sla-clock';
+import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import { incidentConsumer } from './consumers/incident.handler';
+import { migrations } from './migrations';
+import { adminRoutes } from './routes/admin.routes';
+import { clockRoutes } from './routes/clock.routes';
+import { createActivities } from './service/activities';
+import type { SlaDeps } from './service/clock.service';
+
+export function slaDeps(ctx: ServiceContext): SlaDeps {
+  return {
+    knex: ctx.knex,
+    temporal: ctx.temporal,
+    source: ctx.source,
+    logger: ctx.logger,
+    clock: ctx.clock,
+    taskQueue: ctx.instance.taskQueue(TASK_QUEUE),
+    workflowIdPrefix: ctx.instance.workflowId(''),
+  };
+}
+
+export const slaService: ServiceDefinition = {
+  name: 'sla',
+  defaultPort: 3005,
+  migrations,
+  routes(api, ctx) {
+    const deps = slaDeps(ctx);
+    adminRoutes(api, deps);
+    clockRoutes(api, deps);
+  },
+  consumers: (ctx) => [incidentConsumer(slaDeps(ctx))],
+  workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: createActivities(slaDeps(ctx)) }],
+};

@@ -1,0 +1,11 @@
+export { slaService, slaDeps } from './definition';
+export { migrations } from './migrations';
+export { DEFAULT_CALENDARS, DEFAULT_DEFINITIONS, DEFAULT_PAUSE_STATES, DEFAULT_WARNING_THRESHOLDS } from './domain/defaults';
+export { chooseSlaDefinition, chooseOlaDefinitions, clockDefinitionOf, normalizeState, parseDuration, formatDuration } from './domain/definition';
+export { factsOf, importedFacts, groupsOf, stateKind } from './domain/timeline';
+export type { TicketFact } from './domain/timeline';
+export { transitionsOf, measureView } from './domain/clock-view';
+export { complianceRows, percentile, stats } from './domain/report';
+export { createActivities } from './service/activities';
+export type { SlaDeps } from './service/clock.service';
+export type { CalendarRecord, DefinitionRecord, TicketRecord, TargetSpec, DefinitionMatch } from './domain/types';

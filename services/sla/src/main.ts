@@ -1,0 +1,4 @@
+import { main } from '@itsm/runtime';
+import { slaService } from './definition';
+
+main(slaService);

@@ -1,0 +1,269 @@
+/** Tickets (read copy), their facts, clocks and clock history (knex only). */
+import type { Knex } from '@itsm/db';
+import type { ClockCalendar, ClockDefinition, ClockKind } from '@itsm/wf-sla-clock';
+import type { SlaTarget } from '@itsm/business-time';
+import type { TicketFact } from '../domain/timeline';
+import type { TicketRecord } from '../domain/types';
+
+type Db = Knex | Knex.Transaction;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
+
+export interface ClockRecord {
+  id: string;
+  ticketNumber: string;
+  ticketId: string;
+  ticketType: string;
+  kind: ClockKind;
+  target: SlaTarget;
+  group: string | null;
+  definitionId: string;
+  definition: ClockDefinition;
+  calendarId: string;
+  calendar: ClockCalendar;
+  workflowId: string;
+  status: string;
+  dueAt: Date | null;
+  priority: number | null;
+  elapsedMs: number;
+  pausedMs: number;
+  breachedAt: Date | null;
+  stoppedAt: Date | null;
+  openedAt: Date;
+  importedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface HistoryRecord {
+  id: number;
+  clockId: string;
+  at: Date;
+  kind: string;
+  factKey: string | null;
+  historical: boolean;
+  details: Record<string, unknown>;
+  by: string | null;
+  recordedAt: Date;
+}
+
+export function ticketFromRow(r: Row): TicketRecord {
+  return {
+    number: r.number,
+    id: r.id,
+    type: r.type,
+    callerId: r.caller_id,
+    state: r.state,
+    priority: r.priority,
+    category: r.category,
+    ciId: r.ci_id,
+    service: r.service,
+    assignmentGroup: r.assignment_group,
+    assignee: r.assignee,
+    openedAt: r.opened_at,
+    importedAt: r.imported_at,
+    version: r.version,
+  };
+}
+
+/** Inserts or refreshes the read copy; an older event (lower version) does not overwrite a newer one. Returns the stored ticket. */
+export async function upsertTicket(trx: Knex.Transaction, t: TicketRecord): Promise<TicketRecord> {
+  const row = {
+    number: t.number,
+    id: t.id,
+    type: t.type,
+    caller_id: t.callerId,
+    state: t.state,
+    priority: t.priority,
+    category: t.category,
+    ci_id: t.ciId,
+    service: t.service,
+    assignment_group: t.assignmentGroup,
+    assignee: t.assignee,
+    opened_at: t.openedAt,
+    imported_at: t.importedAt,
+    version: t.version,
+    updated_at: trx.fn.now(),
+  };
+  const { imported_at: _ignored, ...update } = row;
+  await trx('ticket')
+    .insert(row)
+    .onConflict('number')
+    .merge({ ...update, ...(t.importedAt ? { imported_at: t.importedAt } : {}) })
+    .whereRaw('ticket.version IS NULL OR excluded.version IS NULL OR ticket.version <= excluded.version');
+  return ticketFromRow(await trx('ticket').where({ number: t.number }).forUpdate().first());
+}
+
+export async function findTicket(db: Db, number: string): Promise<TicketRecord | undefined> {
+  const r = await db('ticket').where({ number }).first();
+  return r ? ticketFromRow(r) : undefined;
+}
+
+/** Stores new facts; returns those that were new (by id). */
+export async function insertFacts(trx: Knex.Transaction, ticketNumber: string, facts: TicketFact[]): Promise<TicketFact[]> {
+  if (facts.length === 0) return [];
+  const rows = facts.map((f) => ({
+    id: f.id,
+    ticket_number: ticketNumber,
+    at: new Date(f.at),
+    kind: f.kind,
+    state: f.state ?? null,
+    priority: f.priority === undefined ? null : Number(f.priority),
+    assignment_group: f.assignmentGroup ?? null,
+    has_group: f.assignmentGroup !== undefined,
+    assignee: f.assignee ?? null,
+    event_type: f.eventType,
+  }));
+  const inserted: { id: string }[] = await trx('ticket_fact').insert(rows).onConflict('id').ignore().returning('id');
+  const ids = new Set(inserted.map((r) => r.id));
+  return facts.filter((f) => ids.has(f.id));
+}
+
+export async function listFacts(db: Db, ticketNumber: string): Promise<TicketFact[]> {
+  const rows = await db('ticket_fact').where({ ticket_number: ticketNumber }).orderBy([{ column: 'at' }, { column: 'seq' }]);
+  return rows.map((r: Row) => {
+    const f: TicketFact = { id: r.id, at: new Date(r.at).getTime(), kind: r.kind, eventType: r.event_type };
+    if (r.state !== null) f.state = r.state;
+    if (r.priority !== null) f.priority = String(r.priority);
+    if (r.has_group) f.assignmentGroup = r.assignment_group;
+    if (r.assignee !== null) f.assignee = r.assignee;
+    return f;
+  });
+}
+
+export function clockFromRow(r: Row): ClockRecord {
+  return {
+    id: r.id,
+    ticketNumber: r.ticket_number,
+    ticketId: r.ticket_id,
+    ticketType: r.ticket_type,
+    kind: r.kind,
+    target: r.target,
+    group: r.group,
+    definitionId: r.definition_id,
+    definition: r.definition,
+    calendarId: r.calendar_id,
+    calendar: r.calendar,
+    workflowId: r.workflow_id,
+    status: r.status,
+    dueAt: r.due_at,
+    priority: r.priority,
+    elapsedMs: Number(r.elapsed_ms),
+    pausedMs: Number(r.paused_ms),
+    breachedAt: r.breached_at,
+    stoppedAt: r.stopped_at,
+    openedAt: r.opened_at,
+    importedAt: r.imported_at,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function clockToRow(c: ClockRecord): Row {
+  return {
+    id: c.id,
+    ticket_number: c.ticketNumber,
+    ticket_id: c.ticketId,
+    ticket_type: c.ticketType,
+    kind: c.kind,
+    target: c.target,
+    group: c.group,
+    definition_id: c.definitionId,
+    definition: JSON.stringify(c.definition),
+    calendar_id: c.calendarId,
+    calendar: JSON.stringify(c.calendar),
+    workflow_id: c.workflowId,
+    status: c.status,
+    due_at: c.dueAt,
+    priority: c.priority,
+    elapsed_ms: c.elapsedMs,
+    paused_ms: c.pausedMs,
+    breached_at: c.breachedAt,
+    stopped_at: c.stoppedAt,
+    opened_at: c.openedAt,
+    imported_at: c.importedAt,
+    version: c.version,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+export async function insertClock(trx: Knex.Transaction, c: ClockRecord): Promise<void> {
+  await trx('sla_clock').insert(clockToRow(c));
+}
+
+export async function updateClock(trx: Knex.Transaction, c: ClockRecord): Promise<void> {
+  await trx('sla_clock').where({ id: c.id }).update(clockToRow(c));
+}
+
+export async function findClock(db: Db, id: string, forUpdate = false): Promise<ClockRecord | undefined> {
+  const q = db('sla_clock').where({ id }).first();
+  if (forUpdate) q.forUpdate();
+  const r = await q;
+  return r ? clockFromRow(r) : undefined;
+}
+
+export async function clocksOfTicket(db: Db, ticketNumber: string, forUpdate = false): Promise<ClockRecord[]> {
+  const q = db('sla_clock').where({ ticket_number: ticketNumber }).orderBy([{ column: 'kind', order: 'desc' }, { column: 'target', order: 'desc' }, { column: 'id' }]);
+  if (forUpdate) q.forUpdate();
+  return (await q).map(clockFromRow);
+}
+
+/** Clocks not stopped that use a calendar or a definition (candidates for a recompute). */
+export async function openClocksUsing(trx: Knex.Transaction, by: { calendarId?: string; definitionId?: string }): Promise<ClockRecord[]> {
+  const q = trx('sla_clock').whereNull('stopped_at').orderBy('id').forUpdate();
+  if (by.calendarId) q.where('calendar_id', by.calendarId);
+  if (by.definitionId) q.where('definition_id', by.definitionId);
+  return (await q).map(clockFromRow);
+}
+
+export async function clocksOpenedBetween(db: Db, from: Date | undefined, to: Date | undefined): Promise<ClockRecord[]> {
+  const q = db('sla_clock').orderBy('id');
+  if (from) q.where('opened_at', '>=', from);
+  if (to) q.where('opened_at', '<', to);
+  return (await q).map(clockFromRow);
+}
+
+/** Appends a history row; with a fact key, only once (false when it was already there). */
+export async function insertHistory(
+  trx: Knex.Transaction,
+  h: { clockId: string; at: Date; kind: string; factKey?: string | null; historical?: boolean; details?: Record<string, unknown>; by?: string | null },
+): Promise<boolean> {
+  const row = {
+    clock_id: h.clockId,
+    at: h.at,
+    kind: h.kind,
+    fact_key: h.factKey ?? null,
+    historical: h.historical ?? false,
+    details: JSON.stringify(h.details ?? {}),
+    by: h.by ?? null,
+  };
+  if (!h.factKey) {
+    await trx('sla_clock_history').insert(row);
+    return true;
+  }
+  const inserted = await trx('sla_clock_history').insert(row).onConflict('fact_key').ignore().returning('id');
+  return inserted.length > 0;
+}
+
+export async function historyOf(db: Db, clockId: string): Promise<HistoryRecord[]> {
+  const rows = await db('sla_clock_history').where({ clock_id: clockId }).orderBy([{ column: 'at' }, { column: 'id' }]);
+  return rows.map((r: Row) => ({
+    id: Number(r.id),
+    clockId: r.clock_id,
+    at: r.at,
+    kind: r.kind,
+    factKey: r.fact_key,
+    historical: r.historical,
+    details: r.details,
+    by: r.by,
+    recordedAt: r.recorded_at,
+  }));
+}
+
+export async function recordedFactKeys(db: Db, clockId: string): Promise<string[]> {
+  const rows = await db('sla_clock_history').where({ clock_id: clockId }).whereNotNull('fact_key').select('fact_key');
+  return rows.map((r: Row) => r.fact_key as string);
+}

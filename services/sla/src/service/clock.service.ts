@@ -1,0 +1,312 @@
+/**
+ * Clocks from incident events: keeps the ticket's read copy and timeline,
+ * decides which clocks the ticket needs (SLA response and resolution, OLAs of
+ * the groups that held it), writes their rows and history, and starts or
+ * signals their workflows (signal-with-start: idempotent, facts deduplicated
+ * by id). Runs inside the consumer's inbox transaction; the signals go last,
+ * so a failure rolls the transaction back and the event is retried.
+ */
+import type { Logger, Clock } from '@itsm/core';
+import type { Knex } from '@itsm/db';
+import { appendOutbox, incidentEvents, slaEvents, type EventEnvelope, type NewEvent } from '@itsm/events';
+import type { SlaTarget } from '@itsm/business-time';
+import type { Client } from '@temporalio/client';
+import {
+  clockTargetKey,
+  clockWorkflowId,
+  factsSignal,
+  pauseSignal,
+  priorityChangedSignal,
+  recomputeSignal,
+  reopenSignal,
+  resumeSignal,
+  signalWithStartClock,
+  stopSignal,
+  type ClockFact,
+  type SlaClockInput,
+} from '@itsm/wf-sla-clock';
+import { evaluate, transitionsOf, type ClockSnapshot, type Transition } from '../domain/clock-view';
+import { chooseOlaDefinitions, chooseSlaDefinition, clockCalendarOf, clockDefinitionOf, TARGETS } from '../domain/definition';
+import { factsOf, groupsOf, ticketOf, type TicketFact } from '../domain/timeline';
+import type { DefinitionRecord, TicketRecord } from '../domain/types';
+import * as admin from '../repository/admin.repository';
+import * as repo from '../repository/clock.repository';
+
+export interface SlaDeps {
+  knex: Knex;
+  temporal: Client;
+  source: string;
+  logger: Logger;
+  clock: Clock;
+  /** the clocks' task queue (instance-prefixed) */
+  taskQueue: string;
+  /** workflow id prefix (platform instance) */
+  workflowIdPrefix: string;
+}
+
+type Signal = () => Promise<unknown>;
+
+export const toClockFact = (f: TicketFact): ClockFact => {
+  const c: ClockFact = { id: f.id, at: f.at, kind: f.kind };
+  if (f.state !== undefined) c.state = f.state;
+  if (f.priority !== undefined) c.priority = f.priority;
+  if (f.assignmentGroup !== undefined) c.assignmentGroup = f.assignmentGroup;
+  return c;
+};
+
+/** Applies one incident event (in the inbox transaction). */
+export async function ingestIncidentEvent(deps: SlaDeps, trx: Knex.Transaction, env: EventEnvelope): Promise<void> {
+  const data = env.data as { incident?: Parameters<typeof ticketOf>[0] };
+  if (!data.incident) return;
+  const imported = env.type === incidentEvents.imported.type ? new Date(env.time) : null;
+  const ticket = await repo.upsertTicket(trx, ticketOf(data.incident, imported, env.version));
+  const newFacts = await repo.insertFacts(trx, ticket.number, factsOf(env));
+  const facts = await repo.listFacts(trx, ticket.number);
+  const signals = await syncClocks(deps, trx, ticket, facts.map(toClockFact), newFacts.map(toClockFact), env.id);
+  for (const s of signals) await s();
+}
+
+interface Wanted {
+  def: DefinitionRecord;
+  target: SlaTarget;
+}
+
+async function wantedClocks(trx: Knex.Transaction, ticket: TicketRecord, facts: readonly ClockFact[]): Promise<Wanted[]> {
+  const defs = await admin.listDefinitions(trx, { active: true });
+  const out: Wanted[] = [];
+  const groups = groupsOf(facts);
+  for (const target of TARGETS) {
+    const sla = chooseSlaDefinition(defs, ticket, target);
+    if (sla) out.push({ def: sla, target });
+    for (const ola of chooseOlaDefinitions(defs, ticket, groups, target)) out.push({ def: ola, target });
+  }
+  return out;
+}
+
+export function clockIdOf(ticketNumber: string, def: Pick<DefinitionRecord, 'kind' | 'match'>, target: SlaTarget): string {
+  return `${ticketNumber}:${clockTargetKey(def.kind, target, def.match.assignmentGroup)}`;
+}
+
+async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<Signal[]> {
+  const now = deps.clock.now().getTime();
+  const existing = await repo.clocksOfTicket(trx, ticket.number, true);
+  const signals: Signal[] = [];
+  const events: NewEvent[] = [];
+  for (const w of await wantedClocks(trx, ticket, facts)) {
+    const id = clockIdOf(ticket.number, w.def, w.target);
+    const current = existing.find((c) => c.id === id);
+    if (!current) {
+      const created = await createClock(deps, trx, ticket, w, id, facts, now);
+      if (!created) continue;
+      events.push(...created.events);
+      signals.push(() => signalWithStartClock(deps.temporal, created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }, opts(deps)));
+      continue;
+    }
+    const clockDef = clockDefinitionOf(w.def, w.target);
+    let snap: ClockSnapshot = { definition: current.definition, calendar: current.calendar };
+    const stopped = evaluate(snap, facts, now)?.clock === 'stopped' && newFacts.every((f) => f.kind !== 'reopened');
+    const changed = current.definition.id !== clockDef.id || current.definition.version !== clockDef.version;
+    if (changed && !stopped) {
+      const cal = await admin.findCalendar(trx, w.def.calendarId);
+      snap = { definition: clockDef, calendar: cal ? clockCalendarOf(cal) : current.calendar };
+      await repo.insertHistory(trx, {
+        clockId: id,
+        at: new Date(now),
+        kind: 'recomputed',
+        details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
+      });
+      const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
+      signals.push(async () => signalWithStartClock(deps.temporal, await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute, opts(deps)));
+    }
+    if (newFacts.length === 0) {
+      await saveClock(trx, current, snap, facts, now);
+      continue;
+    }
+    const transitions = transitionsOf(snap, facts, newFacts);
+    events.push(...(await writeTransitions(trx, { ...current, ...snap }, ticket, transitions)));
+    await saveClock(trx, current, snap, facts, now);
+    const input = await startInput(trx, id, ticket, snap, facts);
+    signals.push(() => signalFacts(deps, input, newFacts, transitions, ticket.importedAt));
+  }
+  await appendOutbox(trx, deps.source, events.map((e) => ({ ...e, causationId })));
+  return signals;
+}
+
+const opts = (deps: SlaDeps) => ({ taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix });
+
+/** One fact goes as its named signal (what operators see in the history); several as `facts`. */
+function signalFacts(deps: SlaDeps, input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null) {
+  if (newFacts.length === 1 && !importedAt) {
+    const kinds = transitions.map((t) => t.kind);
+    const signal = kinds.includes('reopened')
+      ? reopenSignal
+      : kinds.includes('stopped')
+        ? stopSignal
+        : kinds.includes('priority_changed')
+          ? priorityChangedSignal
+          : kinds.includes('paused')
+            ? pauseSignal
+            : kinds.includes('resumed')
+              ? resumeSignal
+              : undefined;
+    if (signal) return signalWithStartClock(deps.temporal, input, signal, newFacts[0]!, opts(deps));
+  }
+  return signalWithStartClock(deps.temporal, input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null }, opts(deps));
+}
+
+async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[]): Promise<SlaClockInput> {
+  return {
+    clockId,
+    ticket: { ticketType: ticket.type, ticketId: ticket.id, ticketNumber: ticket.number },
+    definition: snap.definition,
+    calendar: snap.calendar,
+    timeline: facts,
+    recorded: await repo.recordedFactKeys(db, clockId),
+    importedAt: ticket.importedAt?.getTime() ?? null,
+  };
+}
+
+async function createClock(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRecord, w: Wanted, id: string, facts: ClockFact[], now: number) {
+  const cal = await admin.findCalendar(trx, w.def.calendarId);
+  if (!cal) return undefined;
+  const snap: ClockSnapshot = { definition: clockDefinitionOf(w.def, w.target), calendar: clockCalendarOf(cal) };
+  const c = evaluate(snap, facts, now);
+  if (!c) return undefined; // nothing to measure yet (an OLA whose group has not held the ticket)
+  const input = await startInput(trx, id, ticket, snap, facts);
+  const record: repo.ClockRecord = {
+    id,
+    ticketNumber: ticket.number,
+    ticketId: ticket.id,
+    ticketType: ticket.type,
+    kind: w.def.kind,
+    target: w.target,
+    group: snap.definition.group ?? null,
+    definitionId: snap.definition.id,
+    definition: snap.definition,
+    calendarId: cal.id,
+    calendar: snap.calendar,
+    workflowId: clockWorkflowId(input, deps.workflowIdPrefix),
+    status: c.status,
+    dueAt: c.dueAt === null ? null : new Date(c.dueAt),
+    priority: c.priority === null ? null : Number(c.priority),
+    elapsedMs: c.elapsedMs,
+    pausedMs: c.pausedMs,
+    breachedAt: c.breachedAt === null ? null : new Date(c.breachedAt),
+    stoppedAt: c.stoppedAt === null ? null : new Date(c.stoppedAt),
+    openedAt: new Date(c.openedAt),
+    importedAt: ticket.importedAt,
+    version: 1,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  };
+  await repo.insertClock(trx, record);
+  const events = await writeTransitions(trx, record, ticket, transitionsOf(snap, facts, facts));
+  return { input, events };
+}
+
+function clockRef(c: repo.ClockRecord, ticket: TicketRecord, dueAt: string | null, historical: boolean) {
+  return {
+    clockId: c.id,
+    ticketType: c.ticketType,
+    ticketId: c.ticketId,
+    ticketNumber: c.ticketNumber,
+    definitionId: c.definition.id,
+    definitionName: c.definition.name,
+    target: c.target,
+    kind: c.kind,
+    assignmentGroup: c.group,
+    dueAt,
+    historical,
+    ...(ticket.priority ? { priority: ticket.priority } : {}),
+  };
+}
+
+/** History rows for the transitions, and the events operators' tools follow (started, paused, resumed). */
+async function writeTransitions(trx: Knex.Transaction, c: repo.ClockRecord, ticket: TicketRecord, transitions: Transition[]): Promise<NewEvent[]> {
+  const events: NewEvent[] = [];
+  const importedAt = ticket.importedAt?.getTime() ?? null;
+  for (const t of transitions) {
+    const historical = importedAt !== null && t.at < importedAt;
+    await repo.insertHistory(trx, { clockId: c.id, at: new Date(t.at), kind: t.kind, historical, details: t.details });
+    const at = new Date(t.at).toISOString();
+    const ref = clockRef(c, ticket, (t.details.dueAt as string | null | undefined) ?? null, historical);
+    const common = { subject: c.ticketNumber, occurredAt: at };
+    if (t.kind === 'started') events.push({ ...common, event: slaEvents.clockStarted, data: { ...ref, startedAt: (t.details.startedAt as string) ?? at } });
+    if (t.kind === 'paused') events.push({ ...common, event: slaEvents.paused, data: { ...ref, pausedAt: at } });
+    if (t.kind === 'resumed' || t.kind === 'reopened') events.push({ ...common, event: slaEvents.resumed, data: { ...ref, resumedAt: at } });
+  }
+  return events;
+}
+
+/** Refreshes the row from the clock's evaluation now (the workflow keeps it in step as well). */
+async function saveClock(trx: Knex.Transaction, current: repo.ClockRecord, snap: ClockSnapshot, facts: ClockFact[], now: number): Promise<void> {
+  const c = evaluate(snap, facts, now);
+  await repo.updateClock(trx, {
+    ...current,
+    definitionId: snap.definition.id,
+    definition: snap.definition,
+    calendarId: snap.calendar.id,
+    calendar: snap.calendar,
+    status: c?.status ?? current.status,
+    dueAt: c?.dueAt == null ? null : new Date(c.dueAt),
+    priority: c?.priority == null ? null : Number(c.priority),
+    elapsedMs: c?.elapsedMs ?? 0,
+    pausedMs: c?.pausedMs ?? 0,
+    breachedAt: c?.breachedAt == null ? current.breachedAt : new Date(c.breachedAt),
+    stoppedAt: c?.stoppedAt == null ? null : new Date(c.stoppedAt),
+    version: current.version + 1,
+    updatedAt: new Date(now),
+  });
+}
+
+/**
+ * Recomputes the open clocks that use a calendar or a definition after it
+ * changed: new snapshot, a history row, and a `recompute` signal (the
+ * workflow is started again if it had ended). Stopped clocks are not touched.
+ * Returns the signals to send once the change is written (same transaction).
+ */
+export async function recomputeOpenClocks(
+  deps: SlaDeps,
+  trx: Knex.Transaction,
+  by: { calendarId?: string; definitionId?: string },
+  reason: string,
+  by_user: string,
+): Promise<{ clockIds: string[]; signals: Signal[] }> {
+  const now = deps.clock.now().getTime();
+  const clocks = await repo.openClocksUsing(trx, by);
+  const signals: Signal[] = [];
+  const clockIds: string[] = [];
+  const def = by.definitionId ? await admin.findDefinition(trx, by.definitionId) : undefined;
+  for (const current of clocks) {
+    const facts = (await repo.listFacts(trx, current.ticketNumber)).map(toClockFact);
+    const before: ClockSnapshot = { definition: current.definition, calendar: current.calendar };
+    const was = evaluate(before, facts, now);
+    if (was?.clock === 'stopped') {
+      await saveClock(trx, current, before, facts, now); // finished: only mark it stopped
+      continue;
+    }
+    const cal = await admin.findCalendar(trx, by.calendarId ?? def?.calendarId ?? current.calendarId);
+    if (!cal) continue;
+    const snap: ClockSnapshot = { definition: def ? clockDefinitionOf(def, current.target) : current.definition, calendar: clockCalendarOf(cal) };
+    const after = evaluate(snap, facts, now);
+    await repo.insertHistory(trx, {
+      clockId: current.id,
+      at: new Date(now),
+      kind: 'recomputed',
+      by: by_user,
+      details: {
+        reason,
+        calendar: { id: cal.id, fromVersion: current.calendar.version, toVersion: cal.version },
+        definition: { id: snap.definition.id, fromVersion: current.definition.version, toVersion: snap.definition.version },
+        dueAt: { from: was?.dueAt == null ? null : new Date(was.dueAt).toISOString(), to: after?.dueAt == null ? null : new Date(after.dueAt).toISOString() },
+      },
+    });
+    await saveClock(trx, { ...current, calendarId: cal.id }, snap, facts, now);
+    const ticket = await repo.findTicket(trx, current.ticketNumber);
+    if (!ticket) continue;
+    const input = await startInput(trx, current.id, ticket, snap, facts);
+    signals.push(() => signalWithStartClock(deps.temporal, input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }, opts(deps)));
+    clockIds.push(current.id);
+  }
+  return { clockIds, signals };
+}
