@@ -1,6 +1,8 @@
 import { newInstance, startTestService, type RunningService } from '@itsm/runtime';
 import { waitFor } from '@itsm/testing';
 import { createChangeService } from '../src';
+import { loadChangeConfig } from '../src/config';
+import { createServices } from '../src/service/services';
 import {
   NORMAL,
   clientsFor,
@@ -378,6 +380,38 @@ describe('consumers', () => {
     expect(backedOut.outcome).toBe('backed_out');
     expect(await outboxTypes(svc, failing.number)).toContain('itsm.change.failed.v1');
   });
+
+  it('records a failed release as failed, then backed out when it is rolled back; a change in no state to take it gets a work note', async () => {
+    const c = await standardChange(as.agent, uniqueCi('relfail'), hoursFrom(day, 310), hoursFrom(day, 311));
+    await waitForChange(as.cm, c.number, (b) => b.state === 'scheduled');
+    const draft = await createChange(as.agent, { ciIds: [uniqueCi('relfail')] });
+    const release = { id: 'rel-3', number: 'REL0000003', name: 'Patch', state: 'failed', changeIds: [c.number, draft.number] };
+    await publishEvent(svc, { type: 'itsm.release.failed.v1', subject: 'REL0000003', data: { release, by: null, stage: 'prod', reason: 'health check failed' } });
+    const failed = await waitForChange(as.cm, c.number, (b) => b.state === 'review', 'the failed change');
+    expect(failed.outcome).toBe('failed');
+    await publishEvent(svc, { type: 'itsm.release.rolled_back.v1', subject: 'REL0000003', data: { release, by: null, stages: ['prod'] } });
+    await waitForChange(as.cm, c.number, (b) => b.outcome === 'backed_out', 'the backed out outcome');
+    const failures = await svc.ctx.knex('outbox').where({ partition_key: c.number, type: 'itsm.change.failed.v1' }).orderBy('seq');
+    expect(failures.map((f) => f.envelope.data.outcome)).toEqual(['failed', 'backed_out']);
+    const notes = await waitFor(async () => {
+      const r = await as.cm.get(`/api/v1/changes/${draft.number}/comments`);
+      return r.body.items.length >= 2 ? r.body.items : undefined;
+    });
+    expect(notes[0].body).toContain('REL0000003');
+    expect((await as.cm.get(`/api/v1/changes/${draft.number}`)).body.state).toBe('new');
+  });
+
+  it('sends a fix request without a usable RfC draft to the dead-letter topic and moves on', async () => {
+    const consumer = svc.consumers.find((c) => c.stats !== undefined && (c as unknown as { opts: { name: string } }).opts.name.endsWith('problem-events'))!;
+    const before = consumer.stats.deadLettered;
+    await publishEvent(svc, {
+      type: 'itsm.problem.fix_requested.v1',
+      subject: 'PRB0000043',
+      data: { problem: problem('prb-bad', 'PRB0000043'), by: null, request: { description: 'no title' } },
+    });
+    await waitFor(() => consumer.stats.deadLettered > before, { what: 'the dead letter' });
+    expect((await as.cm.get('/api/v1/changes?problem=prb-bad')).body.items).toEqual([]);
+  });
 });
 
 describe('approver groups and the catalogue', () => {
@@ -399,5 +433,73 @@ describe('approver groups and the catalogue', () => {
     expect(JSON.stringify(r.body)).toContain('templateId');
     const list = await as.ra1.get('/api/v1/changes/templates');
     expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(t.body.id);
+  });
+});
+
+describe('approval activities (as the workflow calls them, retried)', () => {
+  function activities() {
+    const ctx = svc.ctx;
+    return createServices({
+      knex: ctx.knex,
+      source: ctx.source,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      temporal: ctx.temporal,
+      workflowIdPrefix: ctx.instance.workflowId(''),
+      taskQueue: ctx.instance.taskQueue('change'),
+      namespace: ctx.config.TEMPORAL_NAMESPACE,
+      temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
+      config: { ...loadChangeConfig({}), autoSchedule: false },
+    }).activities;
+  }
+
+  it('have one effect per business key: round, reminder, escalation, vote and decision', async () => {
+    const act = activities();
+    const c = await createChange(as.agent, { ciIds: [uniqueCi('act')] });
+    await svc.ctx.knex('change_request').where({ number: c.number }).update({ state: 'assess', approval_status: 'waiting' });
+    const ref = { rfcId: c.id, rfcNumber: c.number, revision: 1 };
+    const policy = { mode: 'ALL' as const };
+    const tally = { approvers: 2, approvals: 1, rejections: 0, status: 'waiting' as const, awaiting: ['cab2'] };
+    const round = { ...ref, round: 1, route: 'cab' as const, group: 'CAB', approvers: ['cab1', 'cab2'], policy, risk: { risk: 'medium' as const, reasons: [] }, openedAt: new Date().toISOString(), deadline: hoursFrom(new Date(), 1) };
+    const vote = { ...ref, round: 1, vote: { voter: 'cab1', decision: 'approve' as const, revision: 1, round: 1, castAt: new Date().toISOString() }, tally };
+    const reminder = { ...ref, round: 1, reminder: 1, approvers: ['cab2'], deadline: round.deadline };
+    const escalation = { ...ref, round: 1, changeManagers: ['cm1'], awaiting: ['cab2'], tally, deadline: round.deadline };
+    const decision = { ...ref, outcome: 'approved' as const, reason: 'votes' as const, route: 'cab' as const, risk: round.risk, round: 1, tally: { ...tally, approvals: 2, awaiting: [], status: 'approved' as const }, decidedAt: new Date().toISOString() };
+    for (let i = 0; i < 2; i++) {
+      await act.requestApproval(round);
+      await act.recordVote(vote);
+      await act.remindApprovers(reminder);
+      await act.escalate(escalation);
+      await act.recordDecision(decision);
+    }
+    const types = await outboxTypes(svc, c.number);
+    for (const t of ['approval_requested', 'vote_cast', 'approvers_reminded', 'approval_escalated', 'approved']) {
+      expect(types.filter((x) => x === `itsm.change.${t}.v1`)).toHaveLength(1);
+    }
+    const after = (await as.cm.get(`/api/v1/changes/${c.number}`)).body;
+    expect(after).toMatchObject({ state: 'authorize', approval: expect.objectContaining({ status: 'approved', approvedRevision: 1, round: 1 }) });
+    const notes = (await as.cm.get(`/api/v1/changes/${c.number}/comments`)).body.items.map((n: { body: string }) => n.body);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('Reminder 1 of round 1 to cab2');
+    expect(notes[1]).toContain('escalated to cm1');
+    const rounds = (await as.cm.get(`/api/v1/changes/${c.number}/approvals`)).body.rounds;
+    expect(rounds).toEqual([expect.objectContaining({ round: 1, status: 'approved', votes: [expect.objectContaining({ voter: 'cab1' })] })]);
+  });
+
+  it('refuses an unknown RfC with a non-retryable failure', async () => {
+    await expect(activities().escalate({ rfcId: 'x', rfcNumber: 'CHG9999999', revision: 1, round: 1, changeManagers: [], awaiting: [], tally: { approvers: 1, approvals: 0, rejections: 0, status: 'waiting', awaiting: [] }, deadline: new Date().toISOString() })).rejects.toMatchObject({
+      type: 'RFC_NOT_FOUND',
+      nonRetryable: true,
+    });
+  });
+
+  it('ignores a decision on an earlier revision: the RfC does not proceed', async () => {
+    const act = activities();
+    const c = await createChange(as.agent, { ciIds: [uniqueCi('act')] });
+    await svc.ctx.knex('change_request').where({ number: c.number }).update({ state: 'assess', approval_status: 'waiting', revision: 2 });
+    await act.recordDecision({ rfcId: c.id, rfcNumber: c.number, revision: 1, outcome: 'approved', reason: 'votes', route: 'cab', risk: { risk: 'medium', reasons: [] }, decidedAt: new Date().toISOString() });
+    const after = (await as.cm.get(`/api/v1/changes/${c.number}`)).body;
+    expect(after).toMatchObject({ state: 'assess', revision: 2, approval: expect.objectContaining({ status: 'waiting', approvedRevision: null }) });
+    expect(await outboxTypes(svc, c.number)).not.toContain('itsm.change.approved.v1');
   });
 });

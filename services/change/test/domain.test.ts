@@ -188,6 +188,15 @@ describe('RfC rules', () => {
     expect(d.events.map((e) => e.kind)).toEqual(['implementationStarted', 'implemented']);
     expect(implementByRelease(draft(), 'successful', now)).toBeNull();
   });
+
+  it('a rollback after a failed release turns the outcome into backed out', () => {
+    const scheduled = draft({ state: 'scheduled', approvalStatus: 'approved', approvedRevision: 1 });
+    const failed = implementByRelease(scheduled, 'failed', now)!.next;
+    const d = implementByRelease(failed, 'backed_out', now)!;
+    expect(d.next).toMatchObject({ state: 'review', outcome: 'backed_out' });
+    expect(d.events).toEqual([{ kind: 'failed', outcome: 'backed_out' }]);
+    expect(implementByRelease(d.next, 'backed_out', now)).toBeNull();
+  });
 });
 
 describe('conflicts (half-open intervals)', () => {

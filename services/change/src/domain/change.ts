@@ -338,9 +338,14 @@ export function assertApiTarget(c: Change, to: State): void {
 
 /**
  * A release deployed or failed with this change: scheduled → implement →
- * review with the outcome. Null when the change is in no state to take it.
+ * review with the outcome; a rollback after a failure turns failed into
+ * backed out. Null when the change is in no state to take it.
  */
 export function implementByRelease(c: Change, outcome: Outcome, now: Date): Decision | null {
+  if (c.state === 'review' && c.outcome === 'failed' && outcome === 'backed_out') {
+    // the failed deployment was rolled back afterwards
+    return decision({ ...c, outcome }, [{ field: 'outcome', from: c.outcome, to: outcome }], [{ kind: 'failed', outcome }]);
+  }
   if (c.state !== 'scheduled' && c.state !== 'implement') return null;
   const started = c.state === 'scheduled' ? startImplementation(c, now) : decision(c);
   const done = complete(started.next, outcome, null, now);

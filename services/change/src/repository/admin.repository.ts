@@ -18,7 +18,18 @@ export interface ApproverGroupRecord {
   updatedAt: Date;
 }
 
-const groupOf = (r: Record<string, any>): ApproverGroupRecord => ({
+interface GroupRow {
+  name: string;
+  purpose: GroupPurpose;
+  description: string;
+  members: string[];
+  policy: ApprovalPolicy;
+  is_default: boolean;
+  version: number;
+  updated_at: string | Date;
+}
+
+const groupOf = (r: GroupRow): ApproverGroupRecord => ({
   name: r.name,
   purpose: r.purpose,
   description: r.description,
@@ -81,7 +92,22 @@ export interface TemplateRecord {
   updatedAt: Date;
 }
 
-const templateOf = (r: Record<string, any>): TemplateRecord => ({
+interface TemplateRow {
+  id: string;
+  name: string;
+  description: string;
+  category: string | null;
+  ci_ids: string[];
+  impact: Level;
+  implementation_plan: string;
+  backout_plan: string | null;
+  test_plan: string | null;
+  active: boolean;
+  version: number;
+  updated_at: string | Date;
+}
+
+const templateOf = (r: TemplateRow): TemplateRecord => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -151,7 +177,15 @@ export interface WindowRecord extends MaintenanceWindow {
   description: string;
 }
 
-const windowOf = (r: Record<string, any>): WindowRecord => ({
+interface WindowRow {
+  id: string;
+  ci_id: string;
+  starts_at: string | Date;
+  ends_at: string | Date;
+  description: string;
+}
+
+const windowOf = (r: WindowRow): WindowRecord => ({
   id: r.id,
   ciId: r.ci_id,
   start: new Date(r.starts_at),
@@ -180,7 +214,16 @@ export interface FreezeRecord extends Freeze {
   reason: string;
 }
 
-const freezeOf = (r: Record<string, any>): FreezeRecord => ({
+interface FreezeRow {
+  id: string;
+  name: string;
+  starts_at: string | Date;
+  ends_at: string | Date;
+  ci_ids: string[];
+  reason: string;
+}
+
+const freezeOf = (r: FreezeRow): FreezeRecord => ({
   id: r.id,
   name: r.name,
   start: new Date(r.starts_at),
