@@ -623,10 +623,8 @@ export async function releaseDeploymentWorkflow(input: ReleaseDeploymentInput): 
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** '2026-12-05T22:00Z': minutes precision unless seconds matter. */
+/** '2026-12-05T22:00Z': minute precision unless seconds matter; never milliseconds. */
 function human(ms: number): string {
   const s = new Date(ms).toISOString();
-  if (s.endsWith(':00.000Z')) return `${s.slice(0, 16)}Z`;
-  if (s.endsWith('.000Z')) return `${s.slice(0, 19)}Z`;
-  return s;
+  return s.slice(17, 19) === '00' ? `${s.slice(0, 16)}Z` : `${s.slice(0, 19)}Z`;
 }
