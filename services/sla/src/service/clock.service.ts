@@ -104,6 +104,9 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
     }
     const clockDef = clockDefinitionOf(w.def, w.target);
     let snap: ClockSnapshot = { definition: current.definition, calendar: current.calendar };
+    const newIds = new Set(newFacts.map((f) => f.id));
+    const earlier = evaluate(snap, facts.filter((f) => !newIds.has(f.id)), now);
+    if (current.target === 'response' && earlier?.clock === 'stopped') continue; // a response target is final once given
     const stopped = evaluate(snap, facts, now)?.clock === 'stopped' && newFacts.every((f) => f.kind !== 'reopened');
     const changed = current.definition.id !== clockDef.id || current.definition.version !== clockDef.version;
     if (changed && !stopped) {
