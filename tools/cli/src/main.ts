@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { down, status, up } from './commands/up';
 import { token } from './commands/token';
+import { replayCommand } from './commands/replay';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -36,6 +37,20 @@ program
   .action(async (o) => {
     console.log(await token(o));
   });
+
+program
+  .command('replay')
+  .description('import an incident event log (CSV) through the Incident API, check priorities, report SLA compliance (see tools/cli/REPLAY.md)')
+  .argument('<csv>', 'the event log, e.g. ../shared/datasets/servicenow-incident-event-log.csv')
+  .option('--incident-url <url>', 'Incident service (default: INCIDENT_URL or http://127.0.0.1:3001)')
+  .option('--sla-url <url>', 'SLA service (default: SLA_URL or http://127.0.0.1:3005)')
+  .option('--no-sla', 'skip the SLA report')
+  .option('--concurrency <n>', 'imports in flight', '8')
+  .option('--limit <n>', 'import only the first N incidents of the file')
+  .option('--source <name>', 'source system name stored with each record', 'servicenow')
+  .option('--sla-timeout <seconds>', 'how long to wait for the SLA clocks', '180')
+  .option('--show-rejected <n>', 'rejected rows to list', '20')
+  .action(async (file, o) => process.exit(await replayCommand(file, o)));
 
 program.parseAsync().catch((e: Error) => {
   console.error(e.message);
