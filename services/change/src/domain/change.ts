@@ -1,5 +1,5 @@
-import { AppError, ConflictError, InvalidTransitionError, ValidationError, type FieldIssue } from '@itsm/core';
-import { describeConflict } from './conflicts';
+import { ConflictError, InvalidTransitionError, ValidationError, type FieldIssue } from '@itsm/core';
+import { decision, same } from './decision';
 import { assertTransition, REVISABLE_STATES, WORKFLOW_TARGETS } from './lifecycle';
 import {
   MATERIAL_FIELDS,
@@ -7,15 +7,16 @@ import {
   type Actor,
   type Change,
   type ChangeType,
-  type Conflict,
   type Decision,
-  type DomainEvent,
   type EditableField,
   type FieldChange,
   type Level,
-  type Outcome,
   type State,
 } from './types';
+
+export { applyDecision, isApproved, openRound, recordRisk } from './approval';
+export type { ApprovalDecisionInput } from './approval';
+export { close, complete, implementByRelease, schedule, startImplementation, SUCCESSFUL } from './implementation';
 
 export interface ChangeFields {
   title: string;
@@ -46,7 +47,6 @@ export interface NewChangeContext {
   now: Date;
 }
 
-const decision = (next: Change, changes: FieldChange[] = [], events: DomainEvent[] = []): Decision => ({ next, changes, events });
 
 function checkWindow(start: Date | null, end: Date | null): void {
   if (start && end && end.getTime() <= start.getTime()) {
@@ -107,10 +107,6 @@ export function createChange(input: ChangeFields, ctx: NewChangeContext): Decisi
 
 export type ChangePatch = Partial<Pick<Change, EditableField>>;
 
-function same(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) return (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.();
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 /**
  * Field edits. After submission a material edit (plan, window, risk inputs,
@@ -188,135 +184,6 @@ export function submit(c: Change, now: Date): Decision {
   );
 }
 
-/** Risk recorded by the assessment of the current revision (no state change). */
-export function recordRisk(c: Change, revision: number, risk: Level, reasons: string[]): Decision {
-  if (revision !== c.revision || (c.risk === risk && same(c.riskReasons, reasons))) return decision(c);
-  return decision({ ...c, risk, riskReasons: reasons }, [{ field: 'risk', from: c.risk, to: risk }]);
-}
-
-/** A voting round opened for `revision`: assess → authorize (awaiting approval). */
-export function openRound(c: Change, revision: number, round: number): Decision {
-  if (revision !== c.revision || !['assess', 'authorize'].includes(c.state)) return decision(c);
-  const changes: FieldChange[] = [{ field: 'approvalRound', from: c.approvalRound, to: round }];
-  if (c.state === 'assess') changes.push({ field: 'state', from: 'assess', to: 'authorize' });
-  return decision({ ...c, state: 'authorize', approvalRound: round, approvalStatus: 'waiting' }, changes);
-}
-
-export interface ApprovalDecisionInput {
-  outcome: 'approved' | 'rejected';
-  revision: number;
-  round?: number;
-  reason?: string;
-}
-
-/**
- * The approval workflow decided a revision. Only a decision on the current
- * revision counts: an approval of an earlier revision never lets the RfC
- * proceed (it stays in the history of its round).
- */
-export function applyDecision(c: Change, d: ApprovalDecisionInput): Decision {
-  if (d.revision !== c.revision || !['assess', 'authorize'].includes(c.state)) return decision(c);
-  if (d.outcome === 'approved') {
-    const next: Change = { ...c, state: 'authorize', approvalStatus: 'approved', approvedRevision: d.revision };
-    const changes: FieldChange[] = [
-      { field: 'approvalStatus', from: c.approvalStatus, to: 'approved' },
-      { field: 'approvedRevision', from: c.approvedRevision, to: d.revision },
-    ];
-    if (c.state !== 'authorize') changes.push({ field: 'state', from: c.state, to: 'authorize' });
-    return decision(next, changes, [{ kind: 'approved', round: d.round }]);
-  }
-  assertTransition(c.number, c.state, 'rejected');
-  const reason = d.reason ?? 'votes';
-  return decision(
-    { ...c, state: 'rejected', approvalStatus: 'rejected', rejectionReason: reason },
-    [
-      { field: 'state', from: c.state, to: 'rejected' },
-      { field: 'approvalStatus', from: c.approvalStatus, to: 'rejected' },
-    ],
-    [{ kind: 'rejected', round: d.round, reason }],
-  );
-}
-
-/** True when the current revision is approved (the only way to Scheduled and Implement). */
-export function isApproved(c: Change): boolean {
-  return c.approvalStatus === 'approved' && c.approvedRevision === c.revision;
-}
-
-function assertApproved(c: Change, to: State): void {
-  if (!isApproved(c)) {
-    throw new ConflictError(
-      `Change ${c.number} cannot move to ${to}: revision ${c.revision} is not approved (approval ${c.approvalStatus})`,
-      'NOT_APPROVED',
-      { from: c.state, to, revision: c.revision, approvalStatus: c.approvalStatus, approvedRevision: c.approvedRevision },
-    );
-  }
-}
-
-/**
- * authorize → scheduled: needs the approval of the current revision and a
- * planned window. A normal or standard change with conflicts is refused (409
- * listing them); an emergency change is scheduled with them, flagged.
- */
-export function schedule(c: Change, conflicts: Conflict[]): Decision {
-  assertTransition(c.number, c.state, 'scheduled');
-  assertApproved(c, 'scheduled');
-  if (!c.plannedStart || !c.plannedEnd) {
-    throw new ValidationError(`Change ${c.number} needs a planned window to be scheduled`, [
-      ...(!c.plannedStart ? [{ field: 'plannedStart', message: 'is required to schedule' }] : []),
-      ...(!c.plannedEnd ? [{ field: 'plannedEnd', message: 'is required to schedule' }] : []),
-    ]);
-  }
-  if (conflicts.length > 0 && c.type !== 'emergency') {
-    throw new AppError(409, 'SCHEDULE_CONFLICT', `Change ${c.number} conflicts: ${conflicts.map(describeConflict).join('; ')}`, { conflicts });
-  }
-  const next: Change = { ...c, state: 'scheduled', scheduledConflicts: conflicts };
-  const changes: FieldChange[] = [{ field: 'state', from: c.state, to: 'scheduled' }];
-  if (conflicts.length) changes.push({ field: 'scheduledConflicts', from: [], to: conflicts });
-  return decision(next, changes, [{ kind: 'scheduled', conflicts }]);
-}
-
-/** scheduled → implement (needs the approval of the current revision). */
-export function startImplementation(c: Change, now: Date): Decision {
-  assertTransition(c.number, c.state, 'implement');
-  assertApproved(c, 'implement');
-  return decision(
-    { ...c, state: 'implement', actualStart: now },
-    [
-      { field: 'state', from: c.state, to: 'implement' },
-      { field: 'actualStart', from: c.actualStart, to: now },
-    ],
-    [{ kind: 'implementationStarted' }],
-  );
-}
-
-export const SUCCESSFUL: readonly Outcome[] = ['successful', 'successful_with_issues'];
-
-/** implement → review with the implementation outcome. */
-export function complete(c: Change, outcome: Outcome, notes: string | null, now: Date): Decision {
-  assertTransition(c.number, c.state, 'review');
-  return decision(
-    { ...c, state: 'review', outcome, outcomeNotes: notes, actualEnd: now },
-    [
-      { field: 'state', from: c.state, to: 'review' },
-      { field: 'outcome', from: c.outcome, to: outcome },
-      { field: 'actualEnd', from: c.actualEnd, to: now },
-    ],
-    [SUCCESSFUL.includes(outcome) ? { kind: 'implemented', outcome } : { kind: 'failed', outcome }],
-  );
-}
-
-/** review → closed with the post-implementation review. */
-export function close(c: Change, pir: string | undefined, now: Date): Decision {
-  assertTransition(c.number, c.state, 'closed');
-  const review = pir ?? c.pir;
-  if (!review) throw new ValidationError(`Change ${c.number} needs a post-implementation review to close`, [{ field: 'pir', message: 'is required to close' }]);
-  return decision(
-    { ...c, state: 'closed', pir: review, closedAt: now },
-    [{ field: 'state', from: c.state, to: 'closed' }, ...(review !== c.pir ? [{ field: 'pir', from: c.pir, to: review }] : [])],
-    [{ kind: 'closed' }],
-  );
-}
-
 export function cancel(c: Change, reason: string | undefined, now: Date): Decision {
   assertTransition(c.number, c.state, 'cancelled');
   return decision(
@@ -334,22 +201,6 @@ export function assertApiTarget(c: Change, to: State): void {
   if (WORKFLOW_TARGETS.includes(to)) {
     throw new InvalidTransitionError(`Change ${c.number}`, c.state, to, { number: c.number, reason: `${to} is set by the approval workflow` });
   }
-}
-
-/**
- * A release deployed or failed with this change: scheduled → implement →
- * review with the outcome; a rollback after a failure turns failed into
- * backed out. Null when the change is in no state to take it.
- */
-export function implementByRelease(c: Change, outcome: Outcome, now: Date): Decision | null {
-  if (c.state === 'review' && c.outcome === 'failed' && outcome === 'backed_out') {
-    // the failed deployment was rolled back afterwards
-    return decision({ ...c, outcome }, [{ field: 'outcome', from: c.outcome, to: outcome }], [{ kind: 'failed', outcome }]);
-  }
-  if (c.state !== 'scheduled' && c.state !== 'implement') return null;
-  const started = c.state === 'scheduled' ? startImplementation(c, now) : decision(c);
-  const done = complete(started.next, outcome, null, now);
-  return decision(done.next, [...started.changes, ...done.changes], [...started.events, ...done.events]);
 }
 
 export function unique(values: string[]): string[] {

@@ -3,7 +3,6 @@ import { etag, parseIfMatch, requireIfMatch, z, type HttpApi } from '@itsm/http'
 import type { Services } from '../service/services';
 import { ADMIN, CATALOGUE_READ, MANAGE, STAFF } from './roles';
 import {
-  ChangeDto,
   CiParams,
   ConfigItemBody,
   ConfigItemDto,
@@ -21,9 +20,9 @@ import {
   freezeDto,
   groupDto,
   templateDto,
-  toDto,
   windowDto,
-} from './schemas';
+} from './admin.schemas';
+import { ChangeDto, toDto } from './schemas';
 
 const VERSIONED = { ETag: 'Version of the record (send it back in If-Match)' };
 const MAX_RANGE_MS = 400 * 24 * 3600_000;
