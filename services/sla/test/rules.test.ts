@@ -108,6 +108,35 @@ describe('live incidents', () => {
   });
 });
 
+describe('OLAs', () => {
+  it("measures an assignment group's own time on the ticket with the same machinery", async () => {
+    const group = unique('network');
+    const cal = await expectStatus(await p.slaAs.manager.post('/api/v1/sla/calendars').send({ name: unique('cal'), timeZone: 'UTC', mode: '24x7' }), 201);
+    const targets = [1, 2, 3, 4, 5].map((priority) => ({ priority, resolution: 'PT4H' }));
+    const ola = await p.slaAs.manager.post('/api/v1/sla/definitions').send({ name: unique('ola'), kind: 'ola', match: { assignmentGroup: group }, targets, calendarId: cal.body.id });
+    await expectStatus(ola, 201);
+    const noGroup = await p.slaAs.manager.post('/api/v1/sla/definitions').send({ name: unique('ola'), kind: 'ola', targets, calendarId: cal.body.id });
+    expect(noGroup.status).toBe(422);
+    const t = await importIncident(p, {
+      openedAt: '2025-06-02T09:00:00Z',
+      timeline: [
+        { at: '2025-06-02T10:00:00Z', kind: 'assignment', assignmentGroup: group },
+        { at: '2025-06-02T11:00:00Z', kind: 'assignment', assignmentGroup: 'service-desk' },
+        { at: '2025-06-02T14:00:00Z', kind: 'assignment', assignmentGroup: group },
+        { at: '2025-06-02T16:00:00Z', kind: 'state', state: 'resolved' },
+      ],
+      resolutionCode: 'fixed',
+      resolutionNotes: 'done',
+    });
+    const c = await waitFor(async () => {
+      const res = await p.slaAs.agent.get(`/api/v1/sla/clocks?ticket=${t}`);
+      return (res.body.items as Array<Record<string, unknown>>).find((x) => x.kind === 'ola' && x.status === 'met');
+    });
+    // the group held it 10:00-11:00 and 14:00-16:00: 3 h of its 4 h; the desk's 3 h in between do not count
+    expect(c).toMatchObject({ id: `${t}:ola-resolution:${group}`, group, target: 'resolution', elapsedMs: 3 * H, pausedMs: 3 * H, openedAt: '2025-06-02T10:00:00.000Z' });
+  });
+});
+
 describe('access', () => {
   it('requesters see the clocks of their own incidents only; calendars and definitions are read by desk staff', async () => {
     const category = unique('acc');
