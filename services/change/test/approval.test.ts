@@ -7,6 +7,7 @@
 import { createLogger } from '@itsm/core';
 import { dropDatabase } from '@itsm/db';
 import { newInstance, startService, type RunningService } from '@itsm/runtime';
+import { testEnv } from '@itsm/testing';
 import { createChangeService } from '../src';
 import {
   clientsFor,
@@ -54,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await svc?.stop();
-  await dropDatabase(svc.ctx.config.POSTGRES_URL, database);
+  await dropDatabase(testEnv.postgresUrl, database);
 });
 
 type Vote = 'approve' | 'reject';
