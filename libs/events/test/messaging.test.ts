@@ -19,6 +19,9 @@ import {
 const logger = createLogger('events-test', 'silent');
 let db: TestDatabase;
 let kafka: Kafka;
+/** Topics of this test file only: a fresh prefix each run, so earlier runs' messages never interfere. */
+const topicPrefix = `t${uniqueSuffix()}-`;
+const incidentTopic = topicPrefix + TOPICS.incident;
 const started: Array<{ stop(): Promise<void> }> = [];
 
 const effectsMigration = {
@@ -54,7 +57,7 @@ async function emit(subject: string, n: number) {
 }
 
 function startRelay() {
-  const relay = new OutboxRelay({ knex: db.knex, kafka, databaseUrl: db.url, logger, pollIntervalMs: 200 });
+  const relay = new OutboxRelay({ knex: db.knex, kafka, databaseUrl: db.url, logger, pollIntervalMs: 200, topicPrefix });
   started.push(relay);
   return relay;
 }
@@ -67,6 +70,7 @@ async function startRecorder(prefix: string, extra: Partial<ConstructorParameter
     knex: db.knex,
     logger,
     topics: [TOPICS.incident],
+    topicPrefix,
     backoffMs: 20,
     handlers: [
       on(incidentEvents.created, async (e, trx) => {
@@ -86,7 +90,7 @@ const effects = (subject: string) => db.knex('effect').where({ subject }).orderB
 beforeAll(async () => {
   db = await createTestDatabase('events', [...messagingMigrations, effectsMigration]);
   kafka = createKafka({ clientId: 'events-test', brokers: testEnv.kafkaBrokers });
-  await ensureTopics(kafka);
+  await ensureTopics(kafka, undefined, { topicPrefix });
 });
 
 afterEach(async () => {
@@ -153,8 +157,8 @@ it('applies a redelivered event once', async () => {
   const producer = kafka.producer();
   await producer.connect();
   const message = { key: subject, value: JSON.stringify(data), headers: toKafkaHeaders(headers) };
-  await producer.send({ topic: TOPICS.incident, messages: [message] });
-  await producer.send({ topic: TOPICS.incident, messages: [message] });
+  await producer.send({ topic: incidentTopic, messages: [message] });
+  await producer.send({ topic: incidentTopic, messages: [message] });
   await producer.disconnect();
   await waitFor(() => consumer.stats.duplicates >= 1, { what: 'the duplicate to be seen' });
   expect(await effects(subject)).toEqual([7]);
@@ -166,7 +170,7 @@ it('sends a poison message to the dead-letter topic with the error, and goes on 
   const dlqConsumer = kafka.consumer({ groupId: `test-dlq-${uniqueSuffix()}` });
   started.push({ stop: () => dlqConsumer.disconnect() });
   await dlqConsumer.connect();
-  await dlqConsumer.subscribe({ topic: dlqTopic(TOPICS.incident), fromBeginning: true });
+  await dlqConsumer.subscribe({ topic: dlqTopic(incidentTopic), fromBeginning: true });
   await dlqConsumer.run({
     eachMessage: async ({ message }) => {
       dlq.push({ key: message.key?.toString() ?? '', error: message.headers?.dlq_error?.toString() ?? '' });
@@ -175,7 +179,7 @@ it('sends a poison message to the dead-letter topic with the error, and goes on 
   await startRecorder(subject);
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic: TOPICS.incident, messages: [{ key: subject, value: '{not json', headers: { ce_type: 'itsm.incident.created.v1' } }] });
+  await producer.send({ topic: incidentTopic, messages: [{ key: subject, value: '{not json', headers: { ce_type: 'itsm.incident.created.v1' } }] });
   await producer.disconnect();
   startRelay().start();
   await emit(subject, 2);
@@ -193,6 +197,7 @@ it('dead-letters an event whose handler keeps failing, after bounded retries, an
     knex: db.knex,
     logger,
     topics: [TOPICS.incident],
+    topicPrefix,
     maxAttempts: 3,
     backoffMs: 10,
     handlers: [
