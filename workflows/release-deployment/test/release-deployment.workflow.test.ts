@@ -8,6 +8,8 @@ import {
   approveGate,
   confirmManualStep,
   DeploymentCommandRejectedError,
+  DeploymentNotFoundError,
+  InvalidDeploymentInputError,
   getDeploymentResult,
   getProgress,
   pauseDeployment,
@@ -446,6 +448,48 @@ describe('release deployment workflow', () => {
       expect(ignored.history.at(-1)).toMatchObject({ stage: 'production', detail: 'succeeded: not awaited' });
       await abortDeployment(env.client, rel, { reason: 'test over', by: 'rm-bob' });
     });
+  });
+
+  it('holds a deployment paused during the window wait until it is resumed', async () => {
+    const now = await env.currentTimeMs();
+    const input = releaseInput([manual('test')], { window: { start: new Date(now + 3600_000).toISOString() } });
+    const { recorded, result } = await deploy(input, async (rel, rec) => {
+      await progressWhen(env.client, rel, waitingAt('window'), 'window wait');
+      await pauseDeployment(env.client, rel, { by: 'ops-erin' });
+      await progressWhen(env.client, rel, (p) => p.paused, 'paused flag');
+      await env.sleep(2 * 3600_000);
+      const held = await progressWhen(env.client, rel, (p) => p.state === 'paused', 'held after the window opened');
+      expect(held.waitingFor).toMatchObject({ kind: 'resume', description: 'resume by an operator (paused by ops-erin)' });
+      expect(rec.log).toEqual(['record:deployment_started']);
+      await resumeDeployment(env.client, rel, { by: 'ops-erin' });
+      await progressWhen(env.client, rel, waitingAt('manual-confirmation', 'test'), 'manual step');
+      await confirmManualStep(env.client, rel, { stage: 'test', outcome: 'succeeded', by: 'eng-dave' });
+    });
+    expect(result.outcome).toBe('deployed');
+    expect(eventTypes(recorded)).toEqual(['deployment_started', 'stage_started:test', 'stage_completed:test', 'deployed']);
+  });
+
+  it('fails a manual step that is not confirmed in time and rolls that stage back', async () => {
+    const input = releaseInput([manual('test')]);
+    const { recorded, result, progress } = await deploy(input);
+    expect(result).toMatchObject({ outcome: 'failed', failedStage: 'test', failure: { code: 'MANUAL_TIMEOUT' }, rolledBackStages: ['test'] });
+    expect(recorded.rollbacks.map((r) => r.stage.name)).toEqual(['test']);
+    expect(progress).toMatchObject({ state: 'failed', failure: { code: 'MANUAL_TIMEOUT' } });
+  });
+
+  it('refuses commands for a release that has no deployment, and refuses an invalid start', async () => {
+    await expect(pauseDeployment(env.client, 'REL-NOPE-1', { by: 'ops-erin' })).rejects.toBeInstanceOf(DeploymentNotFoundError);
+    await expect(approveGate(env.client, 'REL-NOPE-1', { stage: 'test', approver: 'rm-bob' })).rejects.toMatchObject({ httpStatus: 404 });
+    const invalid = releaseInput([webhook('test', { deploy: { kind: 'webhook', url: 'ftp://cd', callbackTimeout: 'soon' } })]);
+    const err = await startReleaseDeployment(env.client, invalid).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidDeploymentInputError);
+    expect((err as InvalidDeploymentInputError).issues).toEqual([
+      { path: 'stages.0.deploy.url', message: 'must be an http(s) URL' },
+      { path: 'stages.0.deploy.callbackTimeout', message: 'must be a positive duration' },
+    ]);
   });
 
   it('treats a second start of the same release as already started', async () => {

@@ -81,14 +81,24 @@ interface StageStop {
 }
 
 export async function releaseDeploymentWorkflow(input: ReleaseDeploymentInput): Promise<ReleaseDeploymentResult> {
+  // A malformed input fails the run at once instead of failing workflow tasks over and over.
+  const issues = validateDeploymentInput(input);
+  if (issues.length) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid release deployment input: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      'INVALID_INPUT',
+      issues,
+    );
+  }
   const { workflowId, runId } = workflowInfo();
   const stageByName: Record<string, StageDefinition> = {};
-  for (const s of input.stages ?? []) stageByName[s.name] = s;
+  for (const s of input.stages) stageByName[s.name] = s;
 
   // ---- state (plain JSON) -------------------------------------------------
   const progress: DeploymentProgress = {
     releaseNumber: input.releaseNumber,
     state: 'waiting-window',
+    currentStep: 'window',
     paused: false,
     completedStages: [],
     rolledBackStages: [],
@@ -494,8 +504,8 @@ export async function releaseDeploymentWorkflow(input: ReleaseDeploymentInput): 
     if (stage.gate) {
       const stop = await runGate(stage, stage.gate);
       if (stop) return stop;
-      if (!(await boundary())) return { failure: abortFailure(stage.name), deployTriggered: false };
     }
+    if (!(await boundary())) return { failure: abortFailure(stage.name), deployTriggered: false };
     if (windowEnd !== undefined && now() >= windowEnd) {
       return { failure: failure('WINDOW_CLOSED', `the deployment window closed at ${human(windowEnd)} before ${stage.name} could be deployed`, stage.name), deployTriggered: false };
     }
@@ -573,15 +583,6 @@ export async function releaseDeploymentWorkflow(input: ReleaseDeploymentInput): 
   }
 
   // ---- the run ------------------------------------------------------------
-  const issues = validateDeploymentInput(input);
-  if (issues.length) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid release deployment input: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-      'INVALID_INPUT',
-      issues,
-    );
-  }
-
   publish();
   note({ type: 'deployment_started', by: input.requestedBy });
   await record({ type: 'deployment_started', stages: input.stages.map((s) => s.name), window: input.window, requestedBy: input.requestedBy });
