@@ -86,7 +86,12 @@ export class InvalidDeploymentInputError extends Error {
   }
 }
 
-export interface StartReleaseDeploymentOptions {
+export interface DeploymentClientOptions {
+  /** Prefix of the workflow id (a platform instance's prefix; default none). */
+  workflowIdPrefix?: string;
+}
+
+export interface StartReleaseDeploymentOptions extends DeploymentClientOptions {
   /** Defaults to TASK_QUEUE ('release'). */
   taskQueue?: string;
 }
@@ -134,7 +139,7 @@ export async function startReleaseDeployment(
 ): Promise<StartedDeployment> {
   const issues = validateDeploymentInput(input);
   if (issues.length) throw new InvalidDeploymentInputError(issues);
-  const workflowId = workflowIdFor(input.releaseNumber);
+  const workflowId = `${options.workflowIdPrefix ?? ''}${workflowIdFor(input.releaseNumber)}`;
   const { summary, details } = describeDeployment(input);
   try {
     const handle = await client.workflow.start<ReleaseDeploymentWorkflow>(WORKFLOW_TYPE, {
@@ -159,15 +164,20 @@ export async function startReleaseDeployment(
   }
 }
 
-function handleFor(client: Client, releaseNumber: string): WorkflowHandle<ReleaseDeploymentWorkflow> {
-  return client.workflow.getHandle<ReleaseDeploymentWorkflow>(workflowIdFor(releaseNumber));
+function handleFor(client: Client, releaseNumber: string, options: DeploymentClientOptions): WorkflowHandle<ReleaseDeploymentWorkflow> {
+  return client.workflow.getHandle<ReleaseDeploymentWorkflow>(`${options.workflowIdPrefix ?? ''}${workflowIdFor(releaseNumber)}`);
 }
 
 const REJECTION_CODES = new Set<string>(Object.keys(HTTP_STATUS));
 
 /** Runs a command against the release's workflow and maps Temporal errors to the typed ones. */
-async function command<T>(client: Client, releaseNumber: string, run: (h: WorkflowHandle<ReleaseDeploymentWorkflow>) => Promise<T>): Promise<T> {
-  const handle = handleFor(client, releaseNumber);
+async function command<T>(
+  client: Client,
+  releaseNumber: string,
+  options: DeploymentClientOptions,
+  run: (h: WorkflowHandle<ReleaseDeploymentWorkflow>) => Promise<T>,
+): Promise<T> {
+  const handle = handleFor(client, releaseNumber, options);
   try {
     return await run(handle);
   } catch (err) {
@@ -188,48 +198,48 @@ async function command<T>(client: Client, releaseNumber: string, run: (h: Workfl
 }
 
 /** Approves the gate the deployment waits at. Resolves with the progress after the approval. */
-export function approveGate(client: Client, releaseNumber: string, input: ApproveGateInput): Promise<DeploymentProgress> {
-  return command(client, releaseNumber, (h) => h.executeUpdate(approveGateUpdate, { args: [input] }));
+export function approveGate(client: Client, releaseNumber: string, input: ApproveGateInput, options: DeploymentClientOptions = {}): Promise<DeploymentProgress> {
+  return command(client, releaseNumber, options, (h) => h.executeUpdate(approveGateUpdate, { args: [input] }));
 }
 
 /** Rejects the gate the deployment waits at: the stage fails and what was deployed is rolled back. */
-export function rejectGate(client: Client, releaseNumber: string, input: RejectGateInput): Promise<DeploymentProgress> {
-  return command(client, releaseNumber, (h) => h.executeUpdate(rejectGateUpdate, { args: [input] }));
+export function rejectGate(client: Client, releaseNumber: string, input: RejectGateInput, options: DeploymentClientOptions = {}): Promise<DeploymentProgress> {
+  return command(client, releaseNumber, options, (h) => h.executeUpdate(rejectGateUpdate, { args: [input] }));
 }
 
 /** Confirms (or reports as failed) the manual deploy step the deployment waits for. */
-export function confirmManualStep(client: Client, releaseNumber: string, input: ConfirmManualStepInput): Promise<DeploymentProgress> {
-  return command(client, releaseNumber, (h) => h.executeUpdate(confirmManualStepUpdate, { args: [input] }));
+export function confirmManualStep(client: Client, releaseNumber: string, input: ConfirmManualStepInput, options: DeploymentClientOptions = {}): Promise<DeploymentProgress> {
+  return command(client, releaseNumber, options, (h) => h.executeUpdate(confirmManualStepUpdate, { args: [input] }));
 }
 
 /**
  * Forwards the CD system's callback. Fire-and-forget: a callback for a stage
  * the workflow does not wait for is kept in the history as ignored.
  */
-export function sendDeployCallback(client: Client, releaseNumber: string, input: DeployCallbackInput): Promise<void> {
-  return command(client, releaseNumber, (h) => h.signal(deployCallbackSignal, input));
+export function sendDeployCallback(client: Client, releaseNumber: string, input: DeployCallbackInput, options: DeploymentClientOptions = {}): Promise<void> {
+  return command(client, releaseNumber, options, (h) => h.signal(deployCallbackSignal, input));
 }
 
 /** Holds the deployment at the next step boundary. */
-export function pauseDeployment(client: Client, releaseNumber: string, input: PauseInput): Promise<void> {
-  return command(client, releaseNumber, (h) => h.signal(pauseSignal, input));
+export function pauseDeployment(client: Client, releaseNumber: string, input: PauseInput, options: DeploymentClientOptions = {}): Promise<void> {
+  return command(client, releaseNumber, options, (h) => h.signal(pauseSignal, input));
 }
 
-export function resumeDeployment(client: Client, releaseNumber: string, input: ResumeInput): Promise<void> {
-  return command(client, releaseNumber, (h) => h.signal(resumeSignal, input));
+export function resumeDeployment(client: Client, releaseNumber: string, input: ResumeInput, options: DeploymentClientOptions = {}): Promise<void> {
+  return command(client, releaseNumber, options, (h) => h.signal(resumeSignal, input));
 }
 
 /** Stops any wait and rolls back what was deployed. Ignored once the deployment is rolling back or over. */
-export function abortDeployment(client: Client, releaseNumber: string, input: AbortInput): Promise<void> {
-  return command(client, releaseNumber, (h) => h.signal(abortSignal, input));
+export function abortDeployment(client: Client, releaseNumber: string, input: AbortInput, options: DeploymentClientOptions = {}): Promise<void> {
+  return command(client, releaseNumber, options, (h) => h.signal(abortSignal, input));
 }
 
 /** Progress of a running or finished deployment (needs a worker on the task queue). */
-export function getProgress(client: Client, releaseNumber: string): Promise<DeploymentProgress> {
-  return command(client, releaseNumber, (h) => h.query(progressQuery));
+export function getProgress(client: Client, releaseNumber: string, options: DeploymentClientOptions = {}): Promise<DeploymentProgress> {
+  return command(client, releaseNumber, options, (h) => h.query(progressQuery));
 }
 
 /** Waits for the deployment to end and returns its result. */
-export function getDeploymentResult(client: Client, releaseNumber: string): Promise<ReleaseDeploymentResult> {
-  return command(client, releaseNumber, (h) => h.result());
+export function getDeploymentResult(client: Client, releaseNumber: string, options: DeploymentClientOptions = {}): Promise<ReleaseDeploymentResult> {
+  return command(client, releaseNumber, options, (h) => h.result());
 }

@@ -70,7 +70,7 @@ export {
   getProgress,
   getDeploymentResult,
 } from './client';
-export type { CommandRejectionCode, StartReleaseDeploymentOptions, StartedDeployment } from './client';
+export type { CommandRejectionCode, DeploymentClientOptions, StartReleaseDeploymentOptions, StartedDeployment } from './client';
 export type {
   ReleaseRef,
   DeploymentEvent,
