@@ -98,6 +98,15 @@ describe('RfC rules', () => {
     expect(JSON.stringify(e.details)).toContain('implementationPlan');
   });
 
+  it('submitting again requests a new approval (a new revision) and never leaves a scheduled RfC approved', () => {
+    const scheduled = draft({ state: 'scheduled', approvalStatus: 'approved', approvedRevision: 1 });
+    const d = submit(scheduled, now);
+    expect(d.next).toMatchObject({ state: 'assess', revision: 2, approvalStatus: 'waiting' });
+    expect(d.events).toEqual([{ kind: 'revised', fromRevision: 1, fields: [] }]);
+    expect(isApproved(d.next)).toBe(false);
+    expect(refusal(() => submit(d.next, now)).status).toBe(409);
+  });
+
   it('C09 step 3: new → implement is refused with 409 naming the transition', () => {
     const e = refusal(() => startImplementation(draft(), now));
     expect(e.status).toBe(409);

@@ -167,9 +167,14 @@ function submissionIssues(c: Change): FieldIssue[] {
   return issues;
 }
 
-/** new → assess: the RfC goes to risk assessment and approval (the workflow starts from the event). */
+/**
+ * new → assess: the RfC goes to risk assessment and approval (the workflow
+ * starts from the event). Submitting a rejected, awaiting or scheduled RfC
+ * again requests a new approval: a new revision and a new round, which
+ * supersedes the earlier decision.
+ */
 export function submit(c: Change, now: Date): Decision {
-  if (c.state === 'rejected') return revise({ ...c }, c, [], []);
+  if (c.state === 'rejected' || c.state === 'authorize' || c.state === 'scheduled') return revise({ ...c }, c, [], []);
   assertTransition(c.number, c.state, 'assess');
   const issues = submissionIssues(c);
   if (issues.length) throw new ValidationError(`Change ${c.number} is not ready to submit`, issues);

@@ -25,7 +25,7 @@ import {
 const tags = ['Changes'];
 
 const ACTIONS: Array<{ path: string; state: State; summary: string; roles: typeof MANAGE }> = [
-  { path: 'submit', state: 'assess', summary: 'Submit the RfC for assessment and approval (starts the approval workflow)', roles: CREATE },
+  { path: 'submit', state: 'assess', summary: 'Submit the RfC for assessment and approval (starts the approval workflow); again later: request a new approval round', roles: CREATE },
   { path: 'schedule', state: 'scheduled', summary: 'Schedule the approved change (409 listing conflicts; emergency changes are scheduled with them, flagged)', roles: MANAGE },
   { path: 'start', state: 'implement', summary: 'Start the implementation (needs the approval of the current revision)', roles: MANAGE },
   { path: 'complete', state: 'review', summary: 'Record the implementation outcome (successful, successful_with_issues, failed, backed_out)', roles: MANAGE },
