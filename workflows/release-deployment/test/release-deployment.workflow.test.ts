@@ -73,7 +73,13 @@ async function deploy(
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
   return worker.runUntil(async () => {
     await startReleaseDeployment(env.client, input, { taskQueue });
-    await drive(input.releaseNumber, recorded);
+    try {
+      await drive(input.releaseNumber, recorded);
+    } catch (err) {
+      // A workflow left running would hold timers on the shared test server and stall later tests.
+      await env.client.workflow.getHandle(`release-deployment:${input.releaseNumber}`).terminate('test failed').catch(() => undefined);
+      throw err;
+    }
     const result = await getDeploymentResult(env.client, input.releaseNumber);
     const progress = await getProgress(env.client, input.releaseNumber);
     return { input, recorded, result, progress };

@@ -22,6 +22,8 @@ let client: Client;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `release-visibility-${randomUUID()}`;
+/** Workflows this suite started: terminated at the end if a failed test left them running. */
+const started: string[] = [];
 
 beforeAll(async () => {
   connection = await Connection.connect({ address });
@@ -33,6 +35,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const rel of started) {
+    await client.workflow
+      .getHandle(workflowIdFor(rel))
+      .terminate('visibility test cleanup')
+      .catch(() => undefined);
+  }
   worker?.shutdown();
   await running;
   await nativeConnection?.close();
@@ -73,6 +81,7 @@ describe('operator visibility', () => {
       window: { start: new Date(opens).toISOString() },
     });
     const rel = input.releaseNumber;
+    started.push(rel);
     await startReleaseDeployment(client, input, { taskQueue });
     const handle = client.workflow.getHandle(workflowIdFor(rel));
     await progressWhen(client, rel, waitingAt('window'), 'window wait');
@@ -103,6 +112,7 @@ describe('operator visibility', () => {
   it('shows the stage and the gate it waits at, with the gate deadline', async () => {
     const input = releaseInput([manual('staging', { gate: { role: 'release_manager', timeout: '4 hours' } })]);
     const rel = input.releaseNumber;
+    started.push(rel);
     await startReleaseDeployment(client, input, { taskQueue });
     const handle = client.workflow.getHandle(workflowIdFor(rel));
     const progress = await progressWhen(client, rel, waitingAt('gate-approval', 'staging'), 'gate');
