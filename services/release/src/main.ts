@@ -1,0 +1,4 @@
+import { main } from '@itsm/runtime';
+import { releaseService } from './service-definition';
+
+main(releaseService);

@@ -1,0 +1,49 @@
+import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import { TASK_QUEUE, workflowsPath } from '@itsm/wf-release-deployment';
+import { loadReleaseConfig, type ReleaseConfig } from './config';
+import { changeCopyConsumer } from './consumers/change-events.handler';
+import { migrations } from './migrations';
+import { deploymentRoutes } from './routes/deployment.routes';
+import { releaseRoutes } from './routes/release.routes';
+import { createServices, type Services } from './service/services';
+
+/**
+ * The Release service. `overrides` replace settings from the environment
+ * (RELEASE_PUBLIC_URL, RELEASE_WEBHOOK_TOKEN, RELEASE_HTTP_TIMEOUT_MS); tests use them.
+ */
+export function createReleaseService(overrides: Partial<ReleaseConfig> = {}): ServiceDefinition {
+  const wired = new WeakMap<ServiceContext, Services>();
+  const servicesOf = (ctx: ServiceContext): Services => {
+    let s = wired.get(ctx);
+    if (!s) {
+      s = createServices({
+        knex: ctx.knex,
+        source: ctx.source,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        temporal: ctx.temporal,
+        workflowIdPrefix: ctx.instance.workflowId(''),
+        taskQueue: ctx.instance.taskQueue(TASK_QUEUE),
+        namespace: ctx.config.TEMPORAL_NAMESPACE,
+        temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
+        config: { ...loadReleaseConfig(process.env), ...overrides },
+      });
+      wired.set(ctx, s);
+    }
+    return s;
+  };
+  return {
+    name: 'release',
+    defaultPort: 3004,
+    migrations,
+    routes(api, ctx) {
+      const s = servicesOf(ctx);
+      releaseRoutes(api, s);
+      deploymentRoutes(api, s);
+    },
+    consumers: () => [changeCopyConsumer()],
+    workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: servicesOf(ctx).activities }],
+  };
+}
+
+export const releaseService: ServiceDefinition = createReleaseService();
