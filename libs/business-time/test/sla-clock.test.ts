@@ -288,8 +288,16 @@ describe('breach and warning instants', () => {
     let asOf: number | null = timeline[0]!.at;
     for (let guard = 0; asOf !== null && guard < 10; guard++) {
       const c = computeSlaClock({ timeline, definition: d, calendar: utcOffice, asOf });
-      for (const w of c.warnings) if (w.reached && !seen.has(`w${w.threshold}`)) seen.add(`w${w.threshold}`) && fired.push(`${w.threshold}% at ${iso(w.at)}`);
-      if (c.breachedAt !== null && !seen.has('breach')) seen.add('breach') && fired.push(`breach at ${iso(c.breachedAt)}`);
+      for (const w of c.warnings) {
+        if (w.reached && !seen.has(`w${w.threshold}`)) {
+          seen.add(`w${w.threshold}`);
+          fired.push(`${w.threshold}% at ${iso(w.at)}`);
+        }
+      }
+      if (c.breachedAt !== null && !seen.has('breach')) {
+        seen.add('breach');
+        fired.push(`breach at ${iso(c.breachedAt)}`);
+      }
       asOf = c.nextTimerAt;
     }
     expect(fired).toEqual(['50% at 2025-06-02T13:00:00.000Z', '75% at 2025-06-02T15:00:00.000Z', '90% at 2025-06-02T16:12:00.000Z', 'breach at 2025-06-02T17:00:00.000Z']);
@@ -347,7 +355,10 @@ describe('consistency over time (live clocks and historical imports agree)', () 
       const r = random();
       if (r < 0.3) events.push({ at: t, kind: 'state', state: ['On Hold', 'Pending', 'Open', 'In Progress'][Math.floor(random() * 4)] });
       else if (r < 0.45) events.push({ at: t, kind: 'priority', priority: String(1 + Math.floor(random() * 3)) });
-      else if (r < 0.6) events.push({ at: t, kind: resolved ? 'reopened' : 'resolved', state: resolved ? 'Open' : 'Resolved' }), (resolved = !resolved);
+      else if (r < 0.6) {
+        events.push({ at: t, kind: resolved ? 'reopened' : 'resolved', state: resolved ? 'Open' : 'Resolved' });
+        resolved = !resolved;
+      }
     }
     return events;
   }
