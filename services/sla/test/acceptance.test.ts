@@ -6,7 +6,7 @@
 import { waitFor } from '@itsm/testing';
 import { calendarAndDefinition, clockById, clockOf, expectStatus, importIncident, startPlatform, unique, weekdays, type Platform } from './helpers';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 const H = 3_600_000;
 
 let p: Platform;

@@ -119,7 +119,7 @@ export async function importIncident(p: Platform, body: Record<string, unknown>)
 export type ClockBody = Record<string, any>;
 
 /** Waits until the ticket has a clock for `target` (SLA) that satisfies `ok`, and returns it. */
-export async function clockOf(p: Platform, ticket: string, target: 'response' | 'resolution', ok: (c: ClockBody) => boolean = () => true, timeoutMs = 30_000): Promise<ClockBody> {
+export async function clockOf(p: Platform, ticket: string, target: 'response' | 'resolution', ok: (c: ClockBody) => boolean = () => true, timeoutMs = 60_000): Promise<ClockBody> {
   return waitFor(
     async () => {
       const res = await p.slaAs.agent.get(`/api/v1/sla/clocks?ticket=${ticket}`);

@@ -11,7 +11,7 @@ import { waitFor } from '@itsm/testing';
 import { slaService } from '../src/definition';
 import { calendarAndDefinition, clientFor, clockById, clockOf, expectStatus, tokenFor, unique, USERS, type Platform } from './helpers';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const instance = newInstance();
 const database = `itsm_test_sla_${instance.replace(/[^a-z0-9]/g, '')}`;
@@ -52,7 +52,7 @@ const kinds = async (id: string) => ((await clockById(p, id)).history as Array<{
 
 it('keeps the clock across a worker restart: the breach fires once, at its due time, after the worker is back', async () => {
   const category = unique('restart');
-  await calendarAndDefinition(p, { timeZone: 'UTC', mode: '24x7' }, { category, resolution: 'PT12S' });
+  await calendarAndDefinition(p, { timeZone: 'UTC', mode: '24x7' }, { category, resolution: 'PT15S' });
   const created = await p.inc.agent.post('/api/v1/incidents').send({ title: 'VPN down', category, callerId: 'ra1' });
   await expectStatus(created, 201);
   const number = created.body.number as string;
@@ -62,11 +62,11 @@ it('keeps the clock across a worker restart: the breach fires once, at its due t
 
   await worker!.stop();
   worker = undefined;
-  await waitFor(() => Date.now() > Date.parse(clock.dueAt) + 1500, { timeoutMs: 30_000, what: 'the due time to pass' });
+  await waitFor(() => Date.now() > Date.parse(clock.dueAt) + 1500, { timeoutMs: 60_000, what: 'the due time to pass' });
   expect(await kinds(clock.id)).not.toContain('breached'); // nobody ran the timer yet
 
   worker = await startWorker();
-  await waitFor(async () => (await kinds(clock.id)).includes('breached'), { timeoutMs: 30_000, what: 'the breach after the restart' });
+  await waitFor(async () => (await kinds(clock.id)).includes('breached'), { timeoutMs: 60_000, what: 'the breach after the restart' });
   const history = (await clockById(p, clock.id)).history as Array<{ kind: string; at: string; historical: boolean }>;
   expect(history.filter((h) => h.kind === 'breached')).toEqual([expect.objectContaining({ at: clock.dueAt, historical: false })]);
   expect(history.filter((h) => h.kind === 'warning')).toHaveLength(3);
