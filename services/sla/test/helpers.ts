@@ -115,7 +115,6 @@ export async function importIncident(p: Platform, body: Record<string, unknown>)
   return res.body.number as string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ClockBody = Record<string, any>;
 
 /** Waits until the ticket has a clock for `target` (SLA) that satisfies `ok`, and returns it. */

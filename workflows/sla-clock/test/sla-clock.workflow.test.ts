@@ -72,6 +72,8 @@ describe('slaClockWorkflow', () => {
       });
       // the server keeps Datetime search attributes to the second
       expect(Math.abs(new Date(String((desc.searchAttributes.ItsmDueAt as unknown[])[0])).getTime() - (t0 + H))).toBeLessThan(1000);
+      // the recorded history replays deterministically on the current code (what a patch must keep true)
+      await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
       await handle.terminate();
     });
   });
