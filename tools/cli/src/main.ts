@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { down, status, up } from './commands/up';
 import { token } from './commands/token';
 import { replayCommand } from './commands/replay';
+import { DEFAULT_CSV, benchCommand } from './commands/bench';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -51,6 +52,22 @@ program
   .option('--sla-timeout <seconds>', 'how long to wait for the SLA clocks', '180')
   .option('--show-rejected <n>', 'rejected rows to list', '20')
   .action(async (file, o) => process.exit(await replayCommand(file, o)));
+
+program
+  .command('bench')
+  .description('measure the running platform: incident create (API vs pg), created → SLA clock started, replay rate, list/search latency')
+  .option('--only <benches>', 'comma-separated subset of create,events,replay,list', list)
+  .option('--incident-url <url>', 'Incident service (default: INCIDENT_URL or http://127.0.0.1:3001)')
+  .option('--instance <prefix>', 'topic prefix of the platform instance (default: ITSM_INSTANCE or none)')
+  .option('--connections <n>', 'create: concurrent connections', '20')
+  .option('--seconds <n>', 'create: duration of each run', '10')
+  .option('--rate <n>', 'events: incidents created per second', '50')
+  .option('--event-seconds <n>', 'events: duration', '20')
+  .option('--csv <file>', 'replay: the event log', DEFAULT_CSV)
+  .option('--concurrency <n>', 'replay: imports in flight', '8')
+  .option('--list-rows <n>', 'list: incidents seeded', '100000')
+  .option('--list-runs <n>', 'list: requests per case', '200')
+  .action(async (o) => process.exit(await benchCommand(o)));
 
 program.parseAsync().catch((e: Error) => {
   console.error(e.message);

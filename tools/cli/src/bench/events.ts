@@ -1,0 +1,87 @@
+/**
+ * Event latency: incidents created through the API at a steady rate; the time
+ * from the API's answer to the SLA service's `clock_started` event for the
+ * incident, read from the SLA topic on Kafka.
+ */
+import { performance } from 'node:perf_hooks';
+import { commonConfigSchema, loadConfig } from '@itsm/core';
+import { createKafka, TOPICS } from '@itsm/events';
+import { CREATE_BODY } from './create';
+import { percentile } from './stats';
+
+export interface EventLatency {
+  created: number;
+  createErrors: number;
+  matched: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const CLOCK_STARTED = 'itsm.sla.clock_started.v1';
+
+export async function eventLatency(o: {
+  url: string;
+  token: string;
+  rate: number;
+  seconds: number;
+  /** topic prefix of the platform instance (ITSM_INSTANCE) */
+  instance: string;
+  waitSeconds: number;
+  onProgress?: (phase: 'create' | 'wait', done: number) => void;
+}): Promise<EventLatency> {
+  const cfg = loadConfig(commonConfigSchema);
+  const kafka = createKafka({ clientId: `itsm-bench-${process.pid}`, brokers: cfg.KAFKA_BROKERS });
+  const consumer = kafka.consumer({ groupId: `itsm-bench-${process.pid}-${Date.now()}` });
+  const answered = new Map<string, number>();
+  const started = new Map<string, number>();
+  await consumer.connect();
+  await consumer.subscribe({ topic: `${o.instance}${TOPICS.sla}`, fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const at = performance.now();
+      try {
+        const env = JSON.parse(message.value?.toString() ?? '{}') as { type?: string; data?: { ticketNumber?: string } };
+        const n = env.data?.ticketNumber;
+        if (env.type === CLOCK_STARTED && n && !started.has(n)) started.set(n, at);
+      } catch {
+        /* not an event of ours */
+      }
+    },
+  });
+  // the group joins asynchronously: give it a moment before the first create
+  await new Promise((r) => setTimeout(r, 3000));
+  let errors = 0;
+  const total = Math.round(o.rate * o.seconds);
+  const t0 = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / o.rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      fetch(`${o.url}/api/v1/incidents`, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' }, body: JSON.stringify(CREATE_BODY) })
+        .then(async (r) => {
+          const at = performance.now();
+          const b = (await r.json()) as { number?: string };
+          if (r.status === 201 && b.number) answered.set(b.number, at);
+          else errors++;
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+    o.onProgress?.('create', i + 1);
+  }
+  await Promise.all(inflight);
+  const deadline = performance.now() + o.waitSeconds * 1000;
+  const matchedCount = () => [...answered.keys()].filter((n) => started.has(n)).length;
+  while (matchedCount() < answered.size && performance.now() < deadline) {
+    o.onProgress?.('wait', matchedCount());
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  o.onProgress?.('wait', matchedCount());
+  await consumer.disconnect();
+  const lat = [...answered].filter(([n]) => started.has(n)).map(([n, t]) => Math.max(0, started.get(n)! - t));
+  return { created: answered.size, createErrors: errors, matched: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? Math.max(...lat) : NaN };
+}

@@ -1,0 +1,132 @@
+/** `itsm bench`: measure the running platform and print a table of figures (no pass/fail). */
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { createViaApi, createViaPg, type Throughput } from '../bench/create';
+import { eventLatency } from '../bench/events';
+import { listLatency } from '../bench/list';
+import { replayRate } from '../bench/replay';
+import { ms, perSecond, type Figure } from '../bench/stats';
+import { SERVICES, repoRoot } from '../platform';
+import { localToken } from '../replay/http';
+import { table } from '../replay/table';
+import { progressBar } from './replay';
+
+export const BENCHES = ['create', 'events', 'replay', 'list'] as const;
+export type Bench = (typeof BENCHES)[number];
+
+export interface BenchOptions {
+  only?: string[];
+  incidentUrl?: string;
+  connections: string;
+  seconds: string;
+  rate: string;
+  eventSeconds: string;
+  csv: string;
+  concurrency: string;
+  listRows: string;
+  listRuns: string;
+  instance?: string;
+}
+
+function bar(label: string, total: number, unit = '') {
+  const b = new SingleBar({ format: `${label.padEnd(22)} [{bar}] {value}/{total}${unit}`, hideCursor: true, stream: process.stderr, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 }, Presets.shades_classic);
+  b.start(total, 0);
+  return b;
+}
+
+const throughputFigures = (name: string, t: Throughput): Figure[] => [
+  { bench: name, what: 'throughput', value: perSecond(t.perSecond) },
+  { bench: '', what: 'latency p50 / p99', value: `${ms(t.p50)} / ${ms(t.p99)}` },
+  { bench: '', what: 'requests (errors)', value: `${t.requests} (${t.errors})` },
+];
+
+export async function benchCommand(o: BenchOptions): Promise<number> {
+  const only = new Set((o.only?.length ? o.only : BENCHES) as Bench[]);
+  const unknown = [...only].filter((b) => !BENCHES.includes(b));
+  if (unknown.length) {
+    console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Choose from ${BENCHES.join(', ')}`);
+    return 2;
+  }
+  const incidentUrl = o.incidentUrl ?? SERVICES.find((s) => s.name === 'incident')!.url;
+  const instance = o.instance ?? process.env.ITSM_INSTANCE ?? '';
+  const figures: Figure[] = [];
+  const agent = await localToken('bench-agent', ['agent']);
+  const connections = Number(o.connections);
+  const seconds = Number(o.seconds);
+  const needsPlatform = only.has('create') || only.has('events');
+  if (needsPlatform && !(await fetch(`${incidentUrl}/readyz`).then((r) => r.ok, () => false))) {
+    console.error(`The Incident service is not ready at ${incidentUrl} (start the platform with \`npm start\`, or pass --incident-url)`);
+    return 1;
+  }
+
+  if (only.has('create')) {
+    let b = bar(`create via API`, seconds, ' s');
+    let s = 0;
+    const api = await createViaApi({ url: incidentUrl, token: agent, connections, seconds, onTick: () => b.update(Math.min(seconds, ++s)) });
+    b.stop();
+    b = bar(`create via pg`, seconds, ' s');
+    s = 0;
+    const pg = await createViaPg({ connections, seconds, onTick: () => b.update(Math.min(seconds, ++s)) });
+    b.stop();
+    figures.push(...throughputFigures(`incident create, API (${connections} conn., ${seconds} s)`, api));
+    figures.push(...throughputFigures(`same transaction, pg direct (${connections} conn.)`, pg));
+    figures.push({ bench: 'API / pg', what: 'throughput ratio', value: (api.perSecond / pg.perSecond).toFixed(2) });
+  }
+
+  if (only.has('events')) {
+    const rate = Number(o.rate);
+    const secs = Number(o.eventSeconds);
+    const total = Math.round(rate * secs);
+    let b = bar(`events: create at ${rate}/s`, total);
+    let phase = 'create';
+    const r = await eventLatency({
+      url: incidentUrl,
+      token: agent,
+      rate,
+      seconds: secs,
+      instance,
+      waitSeconds: 30,
+      onProgress: (p, done) => {
+        if (p !== phase) {
+          b.stop();
+          b = bar('events: clocks started', total);
+          phase = p;
+        }
+        b.update(done);
+      },
+    });
+    b.stop();
+    figures.push(
+      { bench: `created → SLA clock started (${rate}/s, ${secs} s)`, what: 'latency p50 / p99', value: `${ms(r.p50)} / ${ms(r.p99)}` },
+      { bench: '', what: 'max', value: ms(r.max) },
+      { bench: '', what: 'clocks seen / created (errors)', value: `${r.matched} / ${r.created} (${r.createErrors})` },
+    );
+  }
+
+  if (only.has('replay')) {
+    const r = await replayRate({ csv: o.csv, concurrency: Number(o.concurrency), progress: progressBar() });
+    figures.push(
+      { bench: `replay of ${o.csv.split('/').pop()} (fresh service, concurrency ${o.concurrency})`, what: 'rate', value: `${r.perSecond.toFixed(1)} incidents/s` },
+      { bench: '', what: 'incidents / events / time', value: `${r.incidents} / ${r.events} / ${r.seconds.toFixed(1)} s` },
+    );
+  }
+
+  if (only.has('list')) {
+    const rows = Number(o.listRows);
+    console.error(`list: seeding ${rows.toLocaleString('en-GB')} incidents and timing ${o.listRuns} requests per case…`);
+    const lines = await listLatency({ rows, runs: Number(o.listRuns), onLine: (l) => l.startsWith('seeded') && console.error(l) });
+    let first = true;
+    for (const l of lines) {
+      const m = /^(.+?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$/.exec(l);
+      if (!m) continue;
+      figures.push({ bench: first ? `list / search over ${rows.toLocaleString('en-GB')} incidents` : '', what: `${m[1]!.trim()} p50 / p99`, value: `${ms(Number(m[2]))} / ${ms(Number(m[3]))}` });
+      first = false;
+    }
+  }
+
+  console.log('');
+  console.log(table(['benchmark', 'figure', 'value'], figures.map((f) => [f.bench, f.what, f.value]), ['l', 'l', 'r']));
+  return 0;
+}
+
+export const DEFAULT_CSV = join(repoRoot, '..', 'shared', 'datasets', 'servicenow-incident-event-log.csv');
