@@ -20,13 +20,16 @@ import {
   type UserKey,
 } from './helpers';
 
+// real servers shared with other suites: allow for a loaded machine
+jest.setTimeout(180_000);
+
 let svc: RunningService;
 let as: Record<UserKey, Client>;
 let templateId: string;
 const day = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 2, 10, 0, 0, 0));
 
 beforeAll(async () => {
-  svc = await startTestService(createChangeService(), { instance: newInstance() });
+  svc = await startTestService(createChangeService({ voteTimeoutMs: 30_000 }), { instance: newInstance() });
   ({ as } = await clientsFor(svc));
   await configureApprovers(as.admin);
   const t = await as.admin.post('/api/v1/changes/templates').send({
@@ -39,7 +42,7 @@ beforeAll(async () => {
   });
   expect(t.status).toBe(201);
   templateId = t.body.id;
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await svc?.stop();
@@ -351,10 +354,10 @@ describe('consumers', () => {
     };
     const id = await publishEvent(svc, envelope);
     await publishEvent(svc, { ...envelope, id });
-    const raised = await waitFor(async () => (await as.cm.get(`/api/v1/changes?problem=${problemId}`)).body.items[0], { what: 'the fix RfC' });
+    const raised = await waitFor(async () => (await as.cm.get(`/api/v1/changes?problem=${problemId}`)).body.items[0], { timeoutMs: 90_000, what: 'the fix RfC' });
     expect(raised).toMatchObject({ type: 'normal', state: 'new', problemIds: [problemId], ciIds: ['ci-switch'], requestedBy: { id: 'pm1' } });
     expect(raised.description).toContain('Root cause: Firmware bug');
-    await waitFor(async () => (await svc.ctx.knex('inbox').where({ event_id: id })).length === 1, { what: 'the inbox row' });
+    await waitFor(async () => (await svc.ctx.knex('inbox').where({ event_id: id })).length === 1, { timeoutMs: 90_000, what: 'the inbox row' });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await as.cm.get(`/api/v1/changes?problem=${problemId}`)).body.items).toHaveLength(1);
   });
@@ -396,7 +399,7 @@ describe('consumers', () => {
     const notes = await waitFor(async () => {
       const r = await as.cm.get(`/api/v1/changes/${draft.number}/comments`);
       return r.body.items.length >= 2 ? r.body.items : undefined;
-    });
+    }, { timeoutMs: 90_000, what: 'the work notes' });
     expect(notes[0].body).toContain('REL0000003');
     expect((await as.cm.get(`/api/v1/changes/${draft.number}`)).body.state).toBe('new');
   });
@@ -409,7 +412,7 @@ describe('consumers', () => {
       subject: 'PRB0000043',
       data: { problem: problem('prb-bad', 'PRB0000043'), by: null, request: { description: 'no title' } },
     });
-    await waitFor(() => consumer.stats.deadLettered > before, { what: 'the dead letter' });
+    await waitFor(() => consumer.stats.deadLettered > before, { timeoutMs: 90_000, what: 'the dead letter' });
     expect((await as.cm.get('/api/v1/changes?problem=prb-bad')).body.items).toEqual([]);
   });
 });

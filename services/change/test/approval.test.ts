@@ -23,13 +23,16 @@ import {
   type UserKey,
 } from './helpers';
 
+// real servers shared with other suites: allow for a loaded machine
+jest.setTimeout(180_000);
+
 const instance = newInstance();
 const database = `itsm_test_change_${instance.replace(/[^a-z0-9]/g, '')}`;
 const env = { ...process.env, PORT: '0', DATABASE_NAME: database, ITSM_INSTANCE: instance, NODE_ENV: 'test' as const };
 
 /** Starts the service on this file's database; the database survives a stop (it is dropped in afterAll). */
 function start(): Promise<RunningService> {
-  return startService(createChangeService(), { env, logger: createLogger('change-service', process.env.TEST_LOG_LEVEL ?? 'silent') });
+  return startService(createChangeService({ voteTimeoutMs: 30_000 }), { env, logger: createLogger('change-service', process.env.TEST_LOG_LEVEL ?? 'silent') });
 }
 
 let svc: RunningService;
@@ -51,7 +54,7 @@ beforeAll(async () => {
   svc = await start();
   await connect();
   await configureApprovers(as.admin);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await svc?.stop();

@@ -8,20 +8,23 @@ import { waitFor } from '@itsm/testing';
 import { createChangeService } from '../src';
 import { clientsFor, configureApprovers, createChange, outboxTypes, submitChange, uniqueCi, waitForChange, waitForOpenRound, type Client, type UserKey } from './helpers';
 
+// real servers shared with other suites: allow for a loaded machine
+jest.setTimeout(180_000);
+
 let svc: RunningService;
 let as: Record<UserKey, Client>;
 
 beforeAll(async () => {
   svc = await startTestService(
     createChangeService({
-      timing: { votingPeriod: '4s', reminderInterval: '1500ms', emergencyVotingPeriod: '2s', emergencyReminderInterval: '1s' },
+      timing: { votingPeriod: '10s', reminderInterval: '4s', emergencyVotingPeriod: '5s', emergencyReminderInterval: '2s' },
       onDeadline: 'escalate-and-reject',
     }),
     { instance: newInstance() },
   );
   ({ as } = await clientsFor(svc));
   await configureApprovers(as.admin);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await svc?.stop();
@@ -47,6 +50,6 @@ it('reminds the approvers who have not voted, escalates at the deadline and reje
   const notes = await waitFor(async () => {
     const r = await as.cm.get(`/api/v1/changes/${c.number}/comments?visibility=work_note`);
     return r.body.items.length >= 2 ? r.body.items : undefined;
-  });
+  }, { timeoutMs: 90_000, what: 'the work notes' });
   expect(notes.map((n: { body: string }) => n.body).join('\n')).toContain('escalated to cm1');
 });

@@ -105,7 +105,7 @@ export async function waitForChange(c: Client, number: string, probe: (b: Change
       const r = await c.get(`/api/v1/changes/${number}`);
       return r.status === 200 && probe(r.body) ? (r.body as ChangeBody) : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 200, what: `${what} (${number})` },
+    { timeoutMs: 90_000, intervalMs: 250, what: `${what} (${number})` },
   );
 }
 
