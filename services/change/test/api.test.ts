@@ -441,6 +441,10 @@ describe('approver groups and the catalogue', () => {
 
 describe('approval activities (as the workflow calls them, retried)', () => {
   function activities() {
+    return services({ autoSchedule: false }).activities;
+  }
+
+  function services(config: Partial<ReturnType<typeof loadChangeConfig>>) {
     const ctx = svc.ctx;
     return createServices({
       knex: ctx.knex,
@@ -452,9 +456,22 @@ describe('approval activities (as the workflow calls them, retried)', () => {
       taskQueue: ctx.instance.taskQueue('change'),
       namespace: ctx.config.TEMPORAL_NAMESPACE,
       temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
-      config: { ...loadChangeConfig({}), autoSchedule: false },
-    }).activities;
+      config: { ...loadChangeConfig({}), ...config },
+    });
   }
+
+  it('answers 503 when the approval does not answer a vote in time; the voter may vote again', async () => {
+    const c = await createChange(as.agent, { ciIds: [uniqueCi('slow')] });
+    await submitChange(as.agent, c.number);
+    await waitForOpenRound(as.cm, c.number);
+    const slow = services({ voteTimeoutMs: 1 }).approvals;
+    await expect(slow.vote(c.number, { actor: { id: 'cab1' }, staff: true }, { decision: 'approve' })).rejects.toMatchObject({ status: 503, code: 'APPROVAL_UNAVAILABLE' });
+    const again = await as.cab1.post(`/api/v1/changes/${c.number}/votes`).send({ decision: 'approve' });
+    expect([201, 409]).toContain(again.status);
+    const rounds = (await as.cm.get(`/api/v1/changes/${c.number}/approvals`)).body.rounds;
+    await waitFor(async () => (await as.cm.get(`/api/v1/changes/${c.number}/approvals`)).body.rounds[0].votes.length === 1, { timeoutMs: 90_000, what: 'one recorded vote' });
+    expect(rounds).toHaveLength(1);
+  });
 
   it('have one effect per business key: round, reminder, escalation, vote and decision', async () => {
     const act = activities();

@@ -1,5 +1,6 @@
 import { AppError, NotFoundError } from '@itsm/core';
 import { workflowUiUrl } from '@itsm/temporal';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import {
   cancelRfcApproval,
   castVote,
@@ -97,7 +98,8 @@ export class ApprovalService {
       );
     } catch (e) {
       if (e instanceof RfcApprovalError) throw new AppError(e.status, e.code, e.message, { number: c.number, revision: c.revision });
-      if (e instanceof TimeoutError) {
+      if (e instanceof TimeoutError || e instanceof ServiceError || isGrpcServiceError(e)) {
+        this.deps.logger.warn({ err: e, change: c.number }, 'vote not answered by the approval workflow');
         throw new AppError(503, 'APPROVAL_UNAVAILABLE', `The approval of ${c.number} did not answer in time; try the vote again`, { number: c.number });
       }
       throw e;
