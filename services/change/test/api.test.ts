@@ -460,6 +460,19 @@ describe('approval activities (as the workflow calls them, retried)', () => {
     });
   }
 
+  it('starting the approval again (a redelivered or repeated submission) is harmless', async () => {
+    const c = await createChange(as.agent, { ciIds: [uniqueCi('restart')] });
+    await submitChange(as.agent, c.number);
+    const open = await waitForOpenRound(as.cm, c.number);
+    const approvals = services({}).approvals;
+    await approvals.start(c.number);
+    await approvals.start(c.number);
+    const after = await as.cm.get(`/api/v1/changes/${c.number}`);
+    expect(after.body.approval.live).toMatchObject({ phase: 'awaiting-votes', current: expect.objectContaining({ round: 1 }) });
+    expect(after.body.approval.live.rounds).toHaveLength(1);
+    expect(after.body.version).toBe(open.version);
+  });
+
   it('answers 503 when the approval does not answer a vote in time; the voter may vote again', async () => {
     const c = await createChange(as.agent, { ciIds: [uniqueCi('slow')] });
     await submitChange(as.agent, c.number);
