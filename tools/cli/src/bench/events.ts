@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { commonConfigSchema, loadConfig } from '@itsm/core';
-import { createKafka, TOPICS } from '@itsm/events';
+import { createKafka, fromKafkaHeaders, TOPICS } from '@itsm/events';
 import { CREATE_BODY } from './create';
 import { percentile } from './stats';
 
@@ -41,9 +41,9 @@ export async function eventLatency(o: {
     eachMessage: async ({ message }) => {
       const at = performance.now();
       try {
-        const env = JSON.parse(message.value?.toString() ?? '{}') as { type?: string; data?: { ticketNumber?: string } };
-        const n = env.data?.ticketNumber;
-        if (env.type === CLOCK_STARTED && n && !started.has(n)) started.set(n, at);
+        if (fromKafkaHeaders(message.headers).type !== CLOCK_STARTED) return;
+        const n = (JSON.parse(message.value?.toString() ?? '{}') as { ticketNumber?: string }).ticketNumber;
+        if (n && !started.has(n)) started.set(n, at);
       } catch {
         /* not an event of ours */
       }
