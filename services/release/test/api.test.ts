@@ -266,7 +266,9 @@ describe('deployment through the API (manual steps, real Temporal)', () => {
     expect(gateEvent.envelope.data).toMatchObject({ stage: 'production', approver: 'rm2', release: { changeIds: [approved.id, scheduled.id] } });
     const history = await as.agent.get(`${path}/history?limit=200`);
     expect(history.body.items.map((h: { action: string }) => h.action)).toEqual(expect.arrayContaining(['deployment_requested', 'deployment_started', 'gate_approved', 'deployed']));
-    expect((await as.rm.post(`${path}/abort`).send({ reason: 'late' })).status).toBe(409);
+    const late = await as.rm.post(`${path}/abort`).send({ reason: 'late' });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('DEPLOYMENT_CLOSED');
   });
 
   it('pauses, resumes and aborts: the deployed stage is rolled back and the release ends aborted', async () => {

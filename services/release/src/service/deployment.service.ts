@@ -168,6 +168,8 @@ export class DeploymentService {
     const r = await findRelease(this.deps.knex, number);
     if (!r) throw new NotFoundError('Release', number);
     if (!r.workflowId) throw new ConflictError(`Release ${r.number} is ${r.state}: it has no deployment`, 'NOT_DEPLOYING', { state: r.state });
+    // Once the release is recorded failed or over, the workflow only rolls back or finishes: nothing it would take.
+    if (r.state !== 'deploying') throw new ConflictError(`The deployment of ${r.number} is over (${r.state})`, 'DEPLOYMENT_CLOSED', { state: r.state });
     return this.run(r, () => fn(r.number));
   }
 
