@@ -136,6 +136,13 @@ describe('records', () => {
     expect(await svc.ctx.knex('change_copy').where({ id: c.id }).first()).toMatchObject({ state: 'scheduled', source_version: 9 });
   });
 
+  it('sends a malformed change event to the dead-letter topic and moves on', async () => {
+    const before = svc.consumers[0]!.stats.deadLettered;
+    await publishChangeEvent(svc, 'itsm.change.scheduled.v1', { ...changeSnapshot({ state: 'scheduled' }), state: undefined } as unknown as ReturnType<typeof changeSnapshot>);
+    await waitFor(() => svc.consumers[0]!.stats.deadLettered === before + 1, { what: 'the dead-lettered event', timeoutMs: 30_000 });
+    await knownChange(svc, 'itsm.change.scheduled.v1', changeSnapshot({ state: 'scheduled' }));
+  });
+
   it('validates stages and window, naming the fields', async () => {
     const r = await as.rm.post('/api/v1/releases').send({
       name: 'x',
