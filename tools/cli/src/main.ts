@@ -49,7 +49,7 @@ program
   .option('--concurrency <n>', 'imports in flight', '8')
   .option('--limit <n>', 'import only the first N incidents of the file')
   .option('--source <name>', 'source system name stored with each record', 'servicenow')
-  .option('--sla-timeout <seconds>', 'how long to wait for the SLA clocks', '180')
+  .option('--sla-timeout <seconds>', 'how long to wait for the SLA clocks', '600')
   .option('--show-rejected <n>', 'rejected rows to list', '20')
   .action(async (file, o) => process.exit(await replayCommand(file, o)));
 
@@ -68,6 +68,19 @@ program
   .option('--list-rows <n>', 'list: incidents seeded', '100000')
   .option('--list-runs <n>', 'list: requests per case', '200')
   .action(async (o) => process.exit(await benchCommand(o)));
+
+program
+  .command('demo')
+  .description('run the ITIL chain end to end on the running platform: recurring incidents → problem → workaround → RfC and CAB votes → release → implemented → resolved → SLA clocks')
+  .option('--instance-prefix <prefix>', 'workflow-id prefix of the platform instance (default: ITSM_INSTANCE or none)')
+  .option('--run-id <id>', 'suffix of the run\'s CI and record names (default: random)')
+  .option('--timeout <seconds>', 'longest wait for one step', '60')
+  .option('--manual-deploy', 'deploy the release stages as manual steps confirmed through the API instead of webhooks to a local CD system')
+  .action(async (o) => {
+    // loaded on use: it brings the Temporal client library
+    const { demoCommand } = require('./commands/demo') as typeof import('./commands/demo');
+    process.exit(await demoCommand(o));
+  });
 
 program.parseAsync().catch((e: Error) => {
   console.error(e.message);

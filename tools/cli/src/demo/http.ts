@@ -132,6 +132,6 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     if (Date.now() >= deadline) break;
     await sleep(o.intervalMs ?? 250);
   }
-  const secs = Math.round(o.timeoutMs / 1000);
+  const secs = (o.timeoutMs / 1000).toFixed(o.timeoutMs < 10_000 ? 1 : 0);
   throw new DemoError(`Timed out after ${secs} s: ${o.what}${o.hint ? ` (${o.hint})` : ''}${lastError ? `; last error: ${(lastError as Error).message}` : ''}`);
 }
