@@ -9,7 +9,7 @@ import { ms, perSecond, type Figure } from '../bench/stats';
 import { SERVICES, repoRoot } from '../platform';
 import { localToken } from '../replay/http';
 import { table } from '../replay/table';
-import { progressBar } from './replay';
+import { count, progressBar } from './replay';
 
 export const BENCHES = ['create', 'events', 'replay', 'list'] as const;
 export type Bench = (typeof BENCHES)[number];
@@ -51,8 +51,13 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const instance = o.instance ?? process.env.ITSM_INSTANCE ?? '';
   const figures: Figure[] = [];
   const agent = await localToken('bench-agent', ['agent']);
-  const connections = Number(o.connections);
-  const seconds = Number(o.seconds);
+  const connections = count('connections', o.connections);
+  const seconds = count('seconds', o.seconds);
+  const rate = count('rate', o.rate);
+  const eventSeconds = count('event-seconds', o.eventSeconds);
+  const concurrency = count('concurrency', o.concurrency);
+  const listRows = count('list-rows', o.listRows);
+  const listRuns = count('list-runs', o.listRuns);
   const needsPlatform = only.has('create') || only.has('events');
   if (needsPlatform && !(await fetch(`${incidentUrl}/readyz`).then((r) => r.ok, () => false))) {
     console.error(`The Incident service is not ready at ${incidentUrl} (start the platform with \`npm start\`, or pass --incident-url)`);
@@ -61,8 +66,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
 
   // events first: the create runs leave thousands of incidents for the SLA service to work through
   if (only.has('events')) {
-    const rate = Number(o.rate);
-    const secs = Number(o.eventSeconds);
+    const secs = eventSeconds;
     const total = Math.round(rate * secs);
     let b = bar(`events: create at ${rate}/s`, total);
     let phase = 'create';
@@ -105,17 +109,17 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
 
   if (only.has('replay')) {
-    const r = await replayRate({ csv: o.csv, concurrency: Number(o.concurrency), progress: progressBar() });
+    const r = await replayRate({ csv: o.csv, concurrency, progress: progressBar() });
     figures.push(
-      { bench: `replay of ${o.csv.split('/').pop()} (fresh service, concurrency ${o.concurrency})`, what: 'rate', value: `${r.perSecond.toFixed(1)} incidents/s` },
+      { bench: `replay of ${o.csv.split('/').pop()} (fresh service, concurrency ${concurrency})`, what: 'rate', value: `${r.perSecond.toFixed(1)} incidents/s` },
       { bench: '', what: 'incidents / events / time', value: `${r.incidents} / ${r.events} / ${r.seconds.toFixed(1)} s` },
     );
   }
 
   if (only.has('list')) {
-    const rows = Number(o.listRows);
-    console.error(`list: seeding ${rows.toLocaleString('en-GB')} incidents and timing ${o.listRuns} requests per case…`);
-    const lines = await listLatency({ rows, runs: Number(o.listRuns), onLine: (l) => l.startsWith('seeded') && console.error(l) });
+    const rows = listRows;
+    console.error(`list: seeding ${rows.toLocaleString('en-GB')} incidents and timing ${listRuns} requests per case…`);
+    const lines = await listLatency({ rows, runs: listRuns, onLine: (l) => l.startsWith('seeded') && console.error(l) });
     let first = true;
     for (const l of lines) {
       const m = /^(.+?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$/.exec(l);

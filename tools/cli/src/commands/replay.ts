@@ -40,7 +40,18 @@ export function progressBar(): Progress {
 
 const url = (name: string) => SERVICES.find((s) => s.name === name)!.url;
 
+/** A whole number ≥ min from an option, or an error naming the option. */
+export function count(name: string, v: string | undefined, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got ${v})`);
+  return n;
+}
+
 export async function replayCommand(file: string, o: ReplayCommandOptions): Promise<number> {
+  const concurrency = count('concurrency', o.concurrency);
+  const limit = o.limit === undefined ? undefined : count('limit', o.limit);
+  const slaTimeoutMs = count('sla-timeout', o.slaTimeout, 0) * 1000;
+  const showRejected = count('show-rejected', o.showRejected, 0);
   if (!existsSync(file)) {
     console.error(`No such file: ${file}`);
     return 2;
@@ -58,10 +69,10 @@ export async function replayCommand(file: string, o: ReplayCommandOptions): Prom
       input: { path: file },
       incidentUrl: o.incidentUrl ?? url('incident'),
       slaUrl: o.sla ? (o.slaUrl ?? url('sla')) : null,
-      concurrency: Number(o.concurrency),
-      limit: o.limit === undefined ? undefined : Number(o.limit),
+      concurrency,
+      limit,
       source: o.source,
-      slaTimeoutMs: Number(o.slaTimeout) * 1000,
+      slaTimeoutMs,
       progress: progressBar(),
       log: (l) => console.log(l),
       stopped: () => stop,
@@ -75,7 +86,7 @@ export async function replayCommand(file: string, o: ReplayCommandOptions): Prom
   } finally {
     process.off('SIGINT', onSigint);
   }
-  console.log(summary(r, Number(o.showRejected)));
+  console.log(summary(r, showRejected));
   return r.interrupted || r.refused.length > 0 || r.priority.agree !== r.priority.compared ? 1 : 0;
 }
 
