@@ -74,7 +74,7 @@ program
   .description('run the ITIL chain end to end on the running platform: recurring incidents → problem → workaround → RfC and CAB votes → release → implemented → resolved → SLA clocks')
   .option('--instance-prefix <prefix>', 'workflow-id prefix of the platform instance (default: ITSM_INSTANCE or none)')
   .option('--run-id <id>', 'suffix of the run\'s CI and record names (default: random)')
-  .option('--timeout <seconds>', 'longest wait for one step', '60')
+  .option('--timeout <seconds>', 'longest wait for one step', '120')
   .option('--manual-deploy', 'deploy the release stages as manual steps confirmed through the API instead of webhooks to a local CD system')
   .action(async (o) => {
     // loaded on use: it brings the Temporal client library

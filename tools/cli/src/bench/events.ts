@@ -12,6 +12,8 @@ import { percentile } from './stats';
 export interface EventLatency {
   created: number;
   createErrors: number;
+  /** failed creates by HTTP status (0 = no answer) */
+  errorsByStatus: Record<string, number>;
   matched: number;
   p50: number;
   p99: number;
@@ -52,6 +54,11 @@ export async function eventLatency(o: {
   // the group joins asynchronously: give it a moment before the first create
   await new Promise((r) => setTimeout(r, 3000));
   let errors = 0;
+  const errorsByStatus: Record<string, number> = {};
+  const fail = (status: number) => {
+    errors++;
+    errorsByStatus[status] = (errorsByStatus[status] ?? 0) + 1;
+  };
   const total = Math.round(o.rate * o.seconds);
   const t0 = performance.now();
   const inflight: Promise<void>[] = [];
@@ -65,11 +72,9 @@ export async function eventLatency(o: {
           const at = performance.now();
           const b = (await r.json()) as { number?: string };
           if (r.status === 201 && b.number) answered.set(b.number, at);
-          else errors++;
+          else fail(r.status);
         })
-        .catch(() => {
-          errors++;
-        }),
+        .catch(() => fail(0)),
     );
     o.onProgress?.('create', i + 1);
   }
@@ -83,5 +88,5 @@ export async function eventLatency(o: {
   o.onProgress?.('wait', matchedCount());
   await consumer.disconnect();
   const lat = [...answered].filter(([n]) => started.has(n)).map(([n, t]) => Math.max(0, started.get(n)! - t));
-  return { created: answered.size, createErrors: errors, matched: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? Math.max(...lat) : NaN };
+  return { created: answered.size, createErrors: errors, errorsByStatus, matched: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? Math.max(...lat) : NaN };
 }

@@ -91,6 +91,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
       { bench: `created → SLA clock started (${rate}/s, ${secs} s)`, what: 'latency p50 / p99', value: `${ms(r.p50)} / ${ms(r.p99)}` },
       { bench: '', what: 'max', value: ms(r.max) },
       { bench: '', what: 'clocks seen / created (errors)', value: `${r.matched} / ${r.created} (${r.createErrors})` },
+      ...(r.createErrors ? [{ bench: '', what: 'failed creates by status', value: Object.entries(r.errorsByStatus).map(([k, v]) => `${k === '0' ? 'no answer' : k}: ${v}`).join(', ') }] : []),
     );
   }
 

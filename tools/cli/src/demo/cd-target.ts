@@ -12,8 +12,7 @@ interface HookBody {
  * A tiny CD system the demo starts on 127.0.0.1 (ephemeral port): it accepts
  * the release service's deploy webhooks (POST /hook, 202), "runs the
  * pipeline" for a moment and reports the outcome to the callback URL with its
- * own service-account token; it also serves one health URL per environment
- * (GET /health/<stage>) for the stage verification.
+ * own service-account token.
  */
 export class DemoCdTarget {
   private server?: Server;
@@ -29,10 +28,6 @@ export class DemoCdTarget {
 
   get hookUrl(): string {
     return `${this.url}/hook`;
-  }
-
-  healthUrl(stage: string): string {
-    return `${this.url}/health/${stage}`;
   }
 
   async start(): Promise<this> {
@@ -67,7 +62,6 @@ export class DemoCdTarget {
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const path = (req.url ?? '').split('?')[0]!;
-    if (req.method === 'GET' && path.startsWith('/health/')) return { status: 200, body: { status: 'up' } };
     if (req.method !== 'POST' || path !== '/hook') return { status: 404, body: {} };
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
