@@ -78,14 +78,15 @@ async function castVote(change: ServiceApi, v: Actor, cPath: string, number: str
       continue;
     }
     if (r.status === 409 && code === 'ALREADY_VOTED' && unanswered > 0) {
-      const rounds = await change.ok<{ rounds: Array<{ approvers: string[]; policy: unknown; round: number; tally: Omit<TallyView, 'approvers' | 'round' | 'policy'> | null }> }>(
-        v,
-        'GET',
-        `${cPath}/approvals`,
+      type Round = { approvers: string[]; policy: unknown; round: number; tally: Omit<TallyView, 'round' | 'policy'> | null };
+      return waitFor(
+        async () => {
+          const rounds = (await change.ok<{ rounds: Round[] }>(v, 'GET', `${cPath}/approvals`)).body.rounds;
+          const last = rounds[rounds.length - 1];
+          return last?.tally && !last.tally.awaiting.includes(v.id) ? { ...last.tally, round: last.round, policy: last.policy } : undefined;
+        },
+        { what: `change service: the vote of ${v.id} on ${number} is taken (ALREADY_VOTED) but not in the round's tally`, timeoutMs: 30_000 },
       );
-      const last = rounds.body.rounds[rounds.body.rounds.length - 1];
-      if (!last?.tally) throw new DemoError(`change service: the vote of ${v.id} on ${number} was taken but the round shows no tally`);
-      return { ...last.tally, round: last.round, approvers: last.approvers.length, policy: last.policy };
     }
     throw new DemoError(`change service refused the vote of ${v.id} on ${number} (${r.status}): ${describeProblem(r.body)}`);
   }
