@@ -75,7 +75,7 @@ program
   .option('--instance-prefix <prefix>', 'workflow-id prefix of the platform instance (default: ITSM_INSTANCE or none)')
   .option('--run-id <id>', 'suffix of the run\'s CI and record names (default: random)')
   .option('--timeout <seconds>', 'longest wait for one step', '120')
-  .option('--manual-deploy', 'deploy the release stages as manual steps confirmed through the API instead of webhooks to a local CD system')
+  .option('--cd-webhook', 'deploy the release stages through webhooks to a small CD system the demo starts on 127.0.0.1 (the release service must reach it) instead of manual steps confirmed through the API')
   .action(async (o) => {
     // loaded on use: it brings the Temporal client library
     const { demoCommand } = require('./commands/demo') as typeof import('./commands/demo');

@@ -10,7 +10,10 @@ import { createProblemService } from '@itsm/problem-service';
 import { createReleaseService } from '@itsm/release-service';
 import { newInstance, startTestService, type RunningService } from '@itsm/runtime';
 import { slaService } from '@itsm/sla-service';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { castOf } from '../src/demo/cast';
+import { DemoCdTarget } from '../src/demo/cd-target';
 import { DemoError, ServiceApi, waitFor } from '../src/demo/http';
 import { setUp, type Apis } from '../src/demo/setup';
 import { runDemo, type DemoOptions, type DemoResult } from '../src/demo/story';
@@ -98,6 +101,36 @@ describe('itsm demo', () => {
     const p = runDemo({ ...options, urls: { ...options.urls, problem: down, sla: down }, print: () => undefined });
     await expect(p).rejects.toThrow(DemoError);
     await expect(p).rejects.toThrow(/Not reachable: .*problem \(http:\/\/127\.0\.0\.1:9\).*sla/);
+  });
+
+  it('has a CD system that accepts a deploy webhook and reports the outcome to the callback with its own token', async () => {
+    const received: Array<{ auth?: string; body: unknown }> = [];
+    const release = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        res.writeHead(202).end('{}');
+      });
+    });
+    await new Promise<void>((r) => release.listen(0, '127.0.0.1', r));
+    const callback = `http://127.0.0.1:${(release.address() as AddressInfo).port}/api/v1/releases/REL0000009/callback`;
+    const events: string[] = [];
+    const cd = await new DemoCdTarget('cd-token', (l) => events.push(l), 10).start();
+    try {
+      const hook = await fetch(cd.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'deploy', release: { releaseNumber: 'REL0000009' }, stage: 'staging', callback: { url: callback, stage: 'staging' } }),
+      });
+      expect(hook.status).toBe(202);
+      await waitFor(async () => cd.reports.length === 1, { what: 'the callback', timeoutMs: 5000 });
+    } finally {
+      await cd.stop();
+      release.close();
+    }
+    expect(received).toEqual([{ auth: 'Bearer cd-token', body: { stage: 'staging', outcome: 'succeeded', detail: 'pipeline green' } }]);
+    expect(cd.reports).toEqual([{ release: 'REL0000009', stage: 'staging', status: 202 }]);
   });
 
   it('names what did not happen when a wait times out', async () => {

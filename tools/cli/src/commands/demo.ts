@@ -7,7 +7,7 @@ export interface DemoCommandOptions {
   instancePrefix?: string;
   runId?: string;
   timeout: string;
-  manualDeploy?: boolean;
+  cdWebhook?: boolean;
 }
 
 /**
@@ -31,7 +31,7 @@ export async function demoCommand(o: DemoCommandOptions): Promise<number> {
       jwt: { secret: cfg.JWT_SECRET, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE },
       runId: o.runId,
       timeoutMs: timeoutS * 1000,
-      deploy: o.manualDeploy ? 'manual' : 'webhook',
+      deploy: o.cdWebhook ? 'webhook' : 'manual',
     });
     return 0;
   } catch (e) {

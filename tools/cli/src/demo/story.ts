@@ -37,7 +37,11 @@ export interface DemoOptions {
   runId?: string;
   /** Longest wait for one thing to happen (default 60 s). */
   timeoutMs?: number;
-  /** How the release's stages deploy: a webhook to a small CD system the demo starts (default), or manual steps confirmed through the API. */
+  /**
+   * How the release's stages deploy: manual steps the release manager confirms
+   * through the API (default: works wherever the services run), or webhooks to a
+   * small CD system the demo starts on 127.0.0.1 (the release service must reach it).
+   */
   deploy?: 'webhook' | 'manual';
   /** Where the lines go (default: console.log). */
   print?: (line: string) => void;
@@ -314,7 +318,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   say(`${rfc.number} approved and scheduled (${instant(scheduled.plannedStart)} → ${instant(scheduled.plannedEnd)})`);
 
   // 5 ------------------------------------------------------------------------------------------
-  const mode = o.deploy ?? 'webhook';
+  const mode = o.deploy ?? 'manual';
   print(`5. Release through ${STAGES.join(' → ')} (${mode === 'webhook' ? 'webhook deploys to a CD system' : 'manual deploy steps'})`);
   const rm = cast.releaseManager;
   await waitFor(
