@@ -152,6 +152,8 @@ describe('access', () => {
     expect((await p.slaAs.ra1.get('/api/v1/sla/clocks')).status).toBe(422);
     expect((await p.slaAs.ra1.get('/api/v1/sla/calendars')).status).toBe(403);
     expect((await p.slaAs.ra1.get('/api/v1/sla/reports/compliance')).status).toBe(403);
+    const doc = await p.slaAs.agent.get('/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/sla/clocks/{id}', '/api/v1/sla/reports/compliance', '/api/v1/sla/calendars/{id}']));
     const defs = await p.slaAs.agent.get('/api/v1/sla/definitions');
     expect(defs.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(['incident-urgent', 'incident-standard']));
   });
