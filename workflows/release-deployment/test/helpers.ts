@@ -114,7 +114,7 @@ export async function progressWhen(
   releaseNumber: string,
   pred: (p: DeploymentProgress) => boolean,
   what = 'progress condition',
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<DeploymentProgress> {
   const deadline = Date.now() + timeoutMs;
   let last: DeploymentProgress | undefined;
