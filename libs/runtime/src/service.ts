@@ -171,6 +171,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   const workerDefs = has('workers') ? (def.workers?.(ctx) ?? []) : [];
   if (workerDefs.length) {
     nativeConnection = await createNativeConnection({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+    // Stops run in reverse: the workers shut down first, then their connection closes.
+    stops.push(() => nativeConnection!.close());
     for (const w of workerDefs) {
       const worker = await createWorker({
         connection: nativeConnection,
@@ -187,7 +189,6 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
         await running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       });
     }
-    stops.push(() => nativeConnection!.close());
   }
 
   if (has('jobs') && def.jobs) stops.push(await def.jobs(ctx));
