@@ -119,6 +119,27 @@ describe('problem events', () => {
   });
 });
 
+describe('problem unlinked', () => {
+  it('forgets the problem and stops waiting on it when the problem side unlinks the incident', async () => {
+    const prb = { id: randomUUID(), number: 'PRB0000002', title: 'Wrong guess', state: 'assessment', knownError: false };
+    const inc = await createIncident(as.agent, { title: 'Linked by mistake' });
+    await patchFresh(as.agent, inc.number, { state: 'in_progress' }).expect(200);
+    const link = envelope('itsm.problem.incident_linked.v1', prb.number, { problem: prb, incidentId: inc.id });
+    await deliver(TOPICS.problem, link);
+    await waitFor(() => processed('problem', link.id), { what: 'the link' });
+    expect((await as.agent.get(`/api/v1/incidents/${inc.number}`)).body).toMatchObject({ problemId: prb.number, state: 'on_hold' });
+
+    const unlink = envelope('itsm.problem.incident_unlinked.v1', prb.number, { problem: prb, incidentId: inc.id });
+    await deliver(TOPICS.problem, unlink);
+    await deliver(TOPICS.problem, unlink);
+    await waitFor(() => processed('problem', unlink.id), { what: 'the unlink' });
+    const after = (await as.agent.get(`/api/v1/incidents/${inc.number}`)).body;
+    expect(after).toMatchObject({ problemId: null, state: 'in_progress' });
+    const notes = (await as.agent.get(`/api/v1/incidents/${inc.number}/comments`)).body.items;
+    expect(notes.filter((n: { body: string }) => n.body.includes('Unlinked from problem PRB0000002'))).toHaveLength(1);
+  });
+});
+
 describe('change events', () => {
   it('resumes an incident waiting on a change when the change is implemented', async () => {
     const inc = await createIncident(as.agent, { title: 'Waits on change' });

@@ -37,6 +37,17 @@ async function linked(svc: IncidentService, trx: Knex.Transaction, problem: Prob
   await svc.commit(trx, inc, linkProblem(inc, problem.number, lifecycle.holdOnProblemLink, ctx), SYSTEM_ACTOR, ctx);
 }
 
+/** Unlinked on the problem side: the incident forgets the problem, and stops waiting on it (back to In Progress, with a note). */
+async function unlinked(svc: IncidentService, trx: Knex.Transaction, problem: ProblemRef, incidentId: string): Promise<void> {
+  const [inc] = await incidentsOf(trx, [incidentId]);
+  if (!inc || (inc.problemId !== problem.number && inc.problemId !== problem.id)) return;
+  const { matrix } = await svc.settings(trx);
+  const ctx = { actor: SYSTEM_ACTOR, now: svc.now(), matrix };
+  let cur = await systemNote(svc, trx, inc, `Unlinked from problem ${problem.number}`);
+  const waiting = cur.state === 'on_hold' && cur.holdReason === 'awaiting_problem';
+  cur = await svc.commit(trx, cur, applyUpdate(cur, waiting ? { problemId: null, state: 'in_progress' } : { problemId: null }, ctx), SYSTEM_ACTOR, ctx);
+}
+
 async function workaround(svc: IncidentService, trx: Knex.Transaction, problem: ProblemRef, text: string, ids: string[]): Promise<void> {
   for (const inc of await incidentsOf(trx, ids, problem)) {
     if (inc.state === 'closed' || inc.state === 'cancelled') continue;
@@ -62,6 +73,7 @@ export function problemConsumer(svc: IncidentService): ConsumerDefinition {
     topics: [TOPICS.problem],
     handlers: [
       on(problemEvents.incidentLinked, (e, trx) => linked(svc, trx, e.data.problem, e.data.incidentId)),
+      on(problemEvents.incidentUnlinked, (e, trx) => unlinked(svc, trx, e.data.problem, e.data.incidentId)),
       on(problemEvents.workaroundPublished, (e, trx) => workaround(svc, trx, e.data.problem, e.data.workaround, e.data.incidentIds)),
       on(problemEvents.resolved, (e, trx) => resolved(svc, trx, e.data.problem, e.data.incidentIds, e.data.resolution)),
     ],
