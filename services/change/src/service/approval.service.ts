@@ -81,7 +81,8 @@ export class ApprovalService {
    * A CAB member or change manager votes on the RfC (the revision they saw,
    * default the current one). The workflow checks membership, the revision and
    * duplicates; the answer is the round's new tally. No answer within the time
-   * limit (no worker running) is a 503: the vote may be cast again.
+   * limit (no worker running) is a 503: the vote may or may not have been
+   * taken, so the answer points at the approvals, which show it.
    */
   async vote(ref: string, viewer: Viewer, vote: { decision: VoteDecision; comment?: string; revision?: number }): Promise<VoteTally> {
     const c = await findChange(this.deps.knex, ref);
@@ -100,7 +101,7 @@ export class ApprovalService {
       if (e instanceof RfcApprovalError) throw new AppError(e.status, e.code, e.message, { number: c.number, revision: c.revision });
       if (e instanceof TimeoutError || e instanceof ServiceError || isGrpcServiceError(e)) {
         this.deps.logger.warn({ err: e, change: c.number }, 'vote not answered by the approval workflow');
-        throw new AppError(503, 'APPROVAL_UNAVAILABLE', `The approval of ${c.number} did not answer in time; try the vote again`, { number: c.number });
+        throw new AppError(503, 'APPROVAL_UNAVAILABLE', `The approval of ${c.number} did not answer in time; the vote may still be taken: check GET /api/v1/changes/${c.number}/approvals before voting again`, { number: c.number });
       }
       throw e;
     }
