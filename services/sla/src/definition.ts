@@ -10,6 +10,7 @@ import { adminRoutes } from './routes/admin.routes';
 import { clockRoutes } from './routes/clock.routes';
 import { createActivities } from './service/activities';
 import type { SlaDeps } from './service/clock.service';
+import { startSignalDrain } from './service/signals';
 
 export function slaDeps(ctx: ServiceContext): SlaDeps {
   return {
@@ -34,4 +35,9 @@ export const slaService: ServiceDefinition = {
   },
   consumers: (ctx) => [incidentConsumer(slaDeps(ctx))],
   workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: createActivities(slaDeps(ctx)) }],
+  /** sends the clocks' pending signals (written by the consumer and by calendar and definition changes) */
+  async jobs(ctx) {
+    const deps = slaDeps(ctx);
+    return startSignalDrain({ knex: deps.knex, temporal: deps.temporal, logger: ctx.logger.child({ component: 'signal-drain' }), target: { taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix } });
+  },
 };

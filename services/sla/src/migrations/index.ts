@@ -138,4 +138,23 @@ export const migrations: Migration[] = [
       await knex('calendar').whereIn('id', DEFAULT_CALENDARS.map((c) => c.id)).delete();
     },
   },
+  {
+    name: '20261203_0003_sla_pending_signal',
+    async up(knex) {
+      // signal-with-start calls written with the change that needs them, sent once it commits (service/signals.ts)
+      await knex.schema.createTable('sla_pending_signal', (t) => {
+        t.bigIncrements('id').primary();
+        t.text('workflow_id').notNullable();
+        t.text('signal').notNullable();
+        t.jsonb('input').notNullable();
+        t.jsonb('arg').notNullable();
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.text('last_error');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('sla_pending_signal');
+    },
+  },
 ];

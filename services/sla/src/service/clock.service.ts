@@ -3,8 +3,10 @@
  * decides which clocks the ticket needs (SLA response and resolution, OLAs of
  * the groups that held it), writes their rows and history, and starts or
  * signals their workflows (signal-with-start: idempotent, facts deduplicated
- * by id). Runs inside the consumer's inbox transaction; the signals go last,
- * so a failure rolls the transaction back and the event is retried.
+ * by id). Runs inside the consumer's inbox transaction; the signals are
+ * written to `sla_pending_signal` in the same transaction and sent by the
+ * drain job once it commits (see signals.ts): Temporal's latency stays out of
+ * the transaction, and no signal is lost or applied twice.
  */
 import type { Logger, Clock } from '@itsm/core';
 import type { Knex } from '@itsm/db';
@@ -20,7 +22,6 @@ import {
   recomputeSignal,
   reopenSignal,
   resumeSignal,
-  signalWithStartClock,
   stopSignal,
   type ClockFact,
   type SlaClockInput,
@@ -31,6 +32,7 @@ import { factsOf, groupsOf, ticketOf, type TicketFact } from '../domain/timeline
 import type { DefinitionRecord, TicketRecord } from '../domain/types';
 import * as admin from '../repository/admin.repository';
 import * as repo from '../repository/clock.repository';
+import { queueSignal } from './signals';
 
 export interface SlaDeps {
   knex: Knex;
@@ -44,6 +46,7 @@ export interface SlaDeps {
   workflowIdPrefix: string;
 }
 
+/** Writes one pending signal (in the transaction that holds the change). */
 type Signal = () => Promise<unknown>;
 
 export const toClockFact = (f: TicketFact): ClockFact => {
@@ -99,7 +102,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
       const created = await createClock(deps, trx, ticket, w, id, facts, now);
       if (!created) continue;
       events.push(...created.events);
-      signals.push(() => signalWithStartClock(deps.temporal, created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }, opts(deps)));
+      signals.push(() => queueSignal(trx, opts(deps), created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
       continue;
     }
     const clockDef = clockDefinitionOf(w.def, w.target);
@@ -119,7 +122,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
         details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
       });
       const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
-      signals.push(async () => signalWithStartClock(deps.temporal, await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute, opts(deps)));
+      signals.push(async () => queueSignal(trx, opts(deps), await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
     }
     if (newFacts.length === 0) {
       await saveClock(trx, current, snap, facts, now);
@@ -129,7 +132,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
     events.push(...(await writeTransitions(trx, { ...current, ...snap }, ticket, transitions)));
     await saveClock(trx, current, snap, facts, now);
     const input = await startInput(trx, id, ticket, snap, facts);
-    signals.push(() => signalFacts(deps, input, newFacts, transitions, ticket.importedAt));
+    signals.push(() => signalFacts(deps, trx, input, newFacts, transitions, ticket.importedAt));
   }
   await appendOutbox(trx, deps.source, events.map((e) => ({ ...e, causationId })));
   return signals;
@@ -138,7 +141,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
 const opts = (deps: SlaDeps) => ({ taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix });
 
 /** One fact goes as its named signal (what operators see in the history); several as `facts`. */
-function signalFacts(deps: SlaDeps, input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null) {
+function signalFacts(deps: SlaDeps, trx: Knex.Transaction, input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null) {
   if (newFacts.length === 1 && !importedAt) {
     const kinds = transitions.map((t) => t.kind);
     const signal = kinds.includes('reopened')
@@ -152,9 +155,9 @@ function signalFacts(deps: SlaDeps, input: SlaClockInput, newFacts: ClockFact[],
             : kinds.includes('resumed')
               ? resumeSignal
               : undefined;
-    if (signal) return signalWithStartClock(deps.temporal, input, signal, newFacts[0]!, opts(deps));
+    if (signal) return queueSignal(trx, opts(deps), input, signal, newFacts[0]!);
   }
-  return signalWithStartClock(deps.temporal, input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null }, opts(deps));
+  return queueSignal(trx, opts(deps), input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null });
 }
 
 async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[]): Promise<SlaClockInput> {
@@ -266,7 +269,7 @@ async function saveClock(trx: Knex.Transaction, current: repo.ClockRecord, snap:
  * Recomputes the open clocks that use a calendar or a definition after it
  * changed: new snapshot, a history row, and a `recompute` signal (the
  * workflow is started again if it had ended). Stopped clocks are not touched.
- * Returns the signals to send once the change is written (same transaction).
+ * Returns the signals to queue in the same transaction (sent once it commits).
  */
 export async function recomputeOpenClocks(
   deps: SlaDeps,
@@ -308,7 +311,7 @@ export async function recomputeOpenClocks(
     const ticket = await repo.findTicket(trx, current.ticketNumber);
     if (!ticket) continue;
     const input = await startInput(trx, current.id, ticket, snap, facts);
-    signals.push(() => signalWithStartClock(deps.temporal, input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }, opts(deps)));
+    signals.push(() => queueSignal(trx, opts(deps), input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
     clockIds.push(current.id);
   }
   return { clockIds, signals };
