@@ -20,7 +20,9 @@ if compgen -G "eslint.config.*" >/dev/null; then
   npx --no-install eslint .
 fi
 
-jest_args=(--maxWorkers=2)
+# One test file at a time by default: the suites drive real Kafka, Temporal and
+# PostgreSQL, which need the second core (override with JEST_WORKERS).
+jest_args=("--maxWorkers=${JEST_WORKERS:-1}")
 if [ "${CI:-}" = true ]; then
   jest_args+=(--ci)
 fi
