@@ -49,6 +49,7 @@ const PG_ERRORS: Record<string, { status: number; code: string; message: string 
   '23505': { status: 409, code: 'CONFLICT', message: 'A record with the same key already exists' },
   '22001': { status: 422, code: 'VALUE_TOO_LONG', message: 'A value is longer than its field allows' },
   '22P02': { status: 400, code: 'INVALID_INPUT', message: 'A value has the wrong format' },
+  '22021': { status: 422, code: 'INVALID_CHARACTER', message: 'A value holds a character that cannot be stored (e.g. NUL)' },
   '22003': { status: 422, code: 'NUMBER_OUT_OF_RANGE', message: 'A number is out of range' },
   '22007': { status: 400, code: 'INVALID_INPUT', message: 'A date or time has the wrong format' },
   '22008': { status: 422, code: 'DATETIME_OUT_OF_RANGE', message: 'A date or time is out of range' },

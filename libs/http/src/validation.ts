@@ -24,7 +24,25 @@ export function zodIssues(error: z.ZodError, where: InputLocation): InputIssue[]
 }
 
 /** Parses `input` or throws a 422 ValidationError naming every offending field. */
+/** Paths of the strings that hold a NUL character (PostgreSQL text cannot store one). */
+function nulPaths(value: unknown, path: string[] = [], out: string[] = [], depth = 0): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path.join('.'));
+  } else if (value && typeof value === 'object' && depth < 32) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) out.push([...path, k].join('.'));
+      nulPaths(v, [...path, k], out, depth + 1);
+    }
+  }
+  return out;
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: InputLocation): z.output<S> {
+  const nul = nulPaths(input);
+  if (nul.length) {
+    const issues = nul.map((field) => ({ field: field || where, message: 'must not contain a NUL character', in: where }));
+    throw new ValidationError(`Invalid ${where}: ${issues.map((i) => i.field).join(', ')}`, issues);
+  }
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issues = zodIssues(r.error, where);

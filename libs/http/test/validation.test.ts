@@ -37,6 +37,17 @@ describe('request validation', () => {
     expect(ctx.t.store.size).toBe(0);
   });
 
+  it('answers a NUL character anywhere in the input with 422 naming the field, never a database error', async () => {
+    const body = await app().post('/api/v1/incidents').set('Authorization', `Bearer ${ctx.agent}`).send({ title: 'a\u0000b' });
+    expectProblem(body, 422, 'validation-failed');
+    expect(body.body.errors).toEqual([{ field: 'title', message: 'must not contain a NUL character', in: 'body' }]);
+    const path = await app().get('/api/v1/incidents/%00').set('Authorization', `Bearer ${ctx.agent}`);
+    expectProblem(path, 422, 'validation-failed');
+    const query = await app().get('/api/v1/incidents?sort=%00').set('Authorization', `Bearer ${ctx.agent}`);
+    expectProblem(query, 422, 'validation-failed');
+    expect(ctx.t.store.size).toBe(0);
+  });
+
   it('accepts a title of exactly 255 characters', async () => {
     const res = await app().post('/api/v1/incidents').set('Authorization', `Bearer ${ctx.agent}`).send({ title: 'x'.repeat(255) });
     expect(res.status).toBe(201);
