@@ -26,5 +26,15 @@ jest_args=("--maxWorkers=${JEST_WORKERS:-1}")
 if [ "${CI:-}" = true ]; then
   jest_args+=(--ci)
 fi
+results="${ITSM_CACHE:-$HOME/.cache/itsm}/last-test-results.json"
+mkdir -p "$(dirname "$results")"
+rm -f "$results"
+jest_args+=(--json "--outputFile=$results")
 printf '==> npx jest %s\n' "${jest_args[*]} $*"
-exec npx --no-install jest "${jest_args[@]}" "$@"
+status=0
+npx --no-install jest "${jest_args[@]}" "$@" || status=$?
+# One plain closing line with the counts.
+if [ -f "$results" ]; then
+  node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results"
+fi
+exit "$status"
