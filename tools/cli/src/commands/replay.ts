@@ -87,7 +87,9 @@ export async function replayCommand(file: string, o: ReplayCommandOptions): Prom
     process.off('SIGINT', onSigint);
   }
   console.log(summary(r, showRejected));
-  return r.interrupted || r.refused.length > 0 || r.priority.agree !== r.priority.compared ? 1 : 0;
+  const clocksMissing = (r.sla?.withoutClocks.length ?? 0) > 0;
+  if (clocksMissing) console.error(`${r.sla!.withoutClocks.length} imported incidents have no SLA clocks yet: the report does not cover them`);
+  return r.interrupted || r.refused.length > 0 || r.priority.agree !== r.priority.compared || clocksMissing ? 1 : 0;
 }
 
 export function summary(r: ReplayResult, showRejected = 20): string {
