@@ -11,4 +11,6 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testTimeout: 60000,
   globalSetup: '<rootDir>/libs/testing/jest.global-setup.js',
+  // A Temporal worker left running by a failed test must not keep the run from ending.
+  forceExit: true,
 };
