@@ -25,7 +25,10 @@ export function runtimeConfigSchema(defaultPort: number, service: string) {
       .pipe(z.array(z.enum(ROLES_OF_A_PROCESS))),
     BODY_LIMIT: z.string().default('1mb'),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
-    KAFKA_PARTITIONS: z.coerce.number().int().min(1).default(3),
+    /** partitions of the topics a service creates (existing topics keep theirs) */
+    KAFKA_PARTITIONS: z.coerce.number().int().min(1).default(6),
+    /** partitions a consumer handles at once (default: KAFKA_PARTITIONS); each holds one database connection while it handles an event */
+    CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   });
 }
 

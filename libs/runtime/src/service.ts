@@ -159,6 +159,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
         handlers: c.handlers,
         topicPrefix: prefix,
         maxAttempts: c.maxAttempts,
+        partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY ?? config.KAFKA_PARTITIONS,
       });
       await consumer.start();
       consumers.push(consumer);

@@ -8,6 +8,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Calendar, SlaStatus, SlaTarget, TimelineEventKind, ClockState } from '@itsm/business-time';
+import type { ProgressRecord } from './activities';
 
 export const TASK_QUEUE = 'sla-clock';
 export const WORKFLOW_TYPE = 'slaClockWorkflow';
@@ -90,6 +91,8 @@ export interface SlaClockInput {
   importedAt?: number | null;
   /** how long a stopped resolution clock waits for a reopen before it completes (ms); default 30 days */
   idleAfterStopMs?: number;
+  /** the clock row as the service stored it when it created the clock (spares the first `recordProgress`) */
+  progress?: ProgressRecord;
   /** continue-as-new after this many history events (default 2000; the server's suggestion also counts) */
   maxHistoryLength?: number;
 }

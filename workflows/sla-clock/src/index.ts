@@ -41,7 +41,7 @@ export {
   staticSummaryFor,
 } from './client';
 export type { SlaClockClientOptions } from './client';
-export { currentDetails, formatDuration, utcText } from './workflows/clock-view';
+export { currentDetails, formatDuration, progressRecordOf, progressSignature, utcText } from './workflows/clock-view';
 
 /** Path of the workflow bundle entry, for `Worker.create({ workflowsPath })` or `bundleWorkflowCode`. */
 export const workflowsPath: string = require.resolve('./workflows');

@@ -5,7 +5,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { sendFacts, signalWithStartClock } from '../src/client';
 import { factsSignal, pauseSignal, priorityChangedSignal, recomputeSignal, reopenSignal, resumeSignal, statusQuery, stopSignal } from '../src/definitions';
 import type { SlaClockInput } from '../src/definitions';
-import { workflowsPath } from '../src/index';
+import { evaluateClock, workflowsPath } from '../src/index';
+import { progressRecordOf } from '../src/workflows/clock-view';
 import type { slaClockWorkflow } from '../src/workflows/sla-clock.workflow';
 import { cal24, clockInput, definition, eventually, fact, H, MIN, mockActivities, registerSearchAttributes, TEST_SERVER_PATH } from './helpers';
 
@@ -50,6 +51,33 @@ async function start(input: SlaClockInput, taskQueue: string, importedAt?: numbe
 const recorded = (mock: Mock, n: number) => eventually(() => mock.facts().length >= n && mock.facts());
 
 describe('slaClockWorkflow', () => {
+  it('writes the clock row at start only when the service did not already store what it shows', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const timeline = [fact(t0, 'opened', { state: 'new', priority: '1' })];
+      const plain = clockInput(timeline);
+      const stored = clockInput(timeline);
+      const atStart = evaluateClock({ facts: timeline, definition: stored.definition, calendar: stored.calendar.calendar, asOf: t0 });
+      stored.progress = progressRecordOf(stored.clockId, atStart, stored.definition.version, stored.calendar.version);
+      const stale = clockInput(timeline);
+      stale.progress = { ...progressRecordOf(stale.clockId, atStart, 1, 1), dueAt: iso(t0 + 2 * H) };
+      const handles: Handle[] = [];
+      for (const input of [plain, stored, stale]) handles.push(await start(input, taskQueue));
+      for (const h of handles) await h.query(statusQuery);
+      const progressOf = (id: string) => mock.calls.filter((c) => c.name === 'recordProgress' && c.input.clockId === id);
+      await eventually(() => progressOf(plain.clockId).length === 1 && progressOf(stale.clockId).length === 1);
+      expect(progressOf(plain.clockId)[0]!.input).toMatchObject({ status: 'running', dueAt: iso(t0 + H) });
+      expect(progressOf(stale.clockId)[0]!.input).toMatchObject({ status: 'running', dueAt: iso(t0 + H) });
+      expect(progressOf(stored.clockId)).toEqual([]);
+      // the first timer still records its fact for the clock that skipped the write
+      await env.sleep('31 minutes');
+      await eventually(() => mock.facts().filter((f) => f.startsWith(`warning:50@`)).length === 3);
+      // running workflows left on the time-skipping server would hold its clock for the next tests
+      for (const h of handles) await h.terminate('test over');
+    });
+  });
+
   it('records the warnings at 50, 75 and 90 % and the breach, each at its instant, then shows it breached', async () => {
     const mock = mockActivities();
     await withWorker(mock, async (taskQueue) => {
@@ -243,24 +271,28 @@ describe('slaClockWorkflow', () => {
 
   // Skipped: on the time-skipping test server this test hangs in about one run
   // of two (its worker then outlives the test); the hang needs its own look.
-  it.skip('continues as new when its history grows, keeping the timeline and what was recorded', async () => {
+  // Real time, not time skipping: the test server does not skip time reliably once a workflow has continued as new.
+  it('continues as new when its history grows, keeping the timeline and what was recorded', async () => {
     const mock = mockActivities();
     await withWorker(mock, async (taskQueue) => {
-      const o = (await now()) - 20_000;
-      const input = clockInput([fact(o, 'opened', { state: 'new', priority: '1' })], { maxHistoryLength: 30, calendar: cal24 });
+      const o = (await now()) - 5000;
+      // an 8 s target: 50 % is already due at start (recorded by the first run), the rest comes seconds later
+      const input = clockInput([fact(o, 'opened', { state: 'new', priority: '1' })], { maxHistoryLength: 30, calendar: cal24, definition: definition({ durationsByPriority: { '1': 8000 } }) });
       const handle = await start(input, taskQueue);
       const firstRun = (await handle.describe()).runId;
+      await recorded(mock, 1);
       for (let i = 0; i < 8; i++) {
-        await handle.signal(pauseSignal, fact(o + i * 1000 + 1, 'state', { state: 'on_hold' }));
-        await handle.signal(resumeSignal, fact(o + i * 1000 + 501, 'state', { state: 'in_progress' }));
+        await handle.signal(pauseSignal, fact(o + i * 100 + 1, 'state', { state: 'on_hold' }));
+        await handle.signal(resumeSignal, fact(o + i * 100 + 51, 'state', { state: 'in_progress' }));
       }
       await eventually(async () => (await handle.describe()).runId !== firstRun);
       await eventually(async () => (await handle.query(statusQuery)).facts === 17);
-      await env.sleep('2 hours');
       const facts = await recorded(mock, 4);
-      expect(facts).toHaveLength(4);
+      expect(facts[0]).toBe(`warning:50@${iso(o + 4000)}`);
+      expect(facts.filter((f) => f.startsWith('warning:50@'))).toHaveLength(1); // the new run knows it was recorded
+      expect(facts[3]).toBe(`breached@${iso(o + 8400)}`);
       const status = await handle.query(statusQuery);
-      expect(status).toMatchObject({ facts: 17, status: 'breached', pausedMs: 4000, breachedAt: iso(o + H + 4000) });
+      expect(status).toMatchObject({ facts: 17, status: 'breached', pausedMs: 400, breachedAt: iso(o + 8400) });
       await handle.terminate();
     });
   });

@@ -157,4 +157,31 @@ export const migrations: Migration[] = [
       await knex.schema.dropTable('sla_pending_signal');
     },
   },
+  {
+    name: '20261203_0004_sla_config_epoch',
+    async up(knex) {
+      // bumped by every change to calendars and definitions: the consumer caches them per epoch (repository/config.repository.ts)
+      await knex.raw(`
+        CREATE TABLE sla_config_epoch (one boolean PRIMARY KEY DEFAULT true CHECK (one), n bigint NOT NULL);
+        INSERT INTO sla_config_epoch VALUES (true, 1);
+        CREATE FUNCTION sla_config_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE sla_config_epoch SET n = n + 1;
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER calendar_config_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON calendar
+          FOR EACH STATEMENT EXECUTE FUNCTION sla_config_bump();
+        CREATE TRIGGER definition_config_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sla_definition
+          FOR EACH STATEMENT EXECUTE FUNCTION sla_config_bump();
+      `);
+    },
+    async down(knex) {
+      await knex.raw(`
+        DROP TRIGGER definition_config_epoch ON sla_definition;
+        DROP TRIGGER calendar_config_epoch ON calendar;
+        DROP FUNCTION sla_config_bump();
+        DROP TABLE sla_config_epoch;
+      `);
+    },
+  },
 ];

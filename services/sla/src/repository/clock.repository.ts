@@ -226,26 +226,31 @@ export async function clocksOpenedBetween(db: Db, from: Date | undefined, to: Da
   return (await q).map(clockFromRow);
 }
 
+type HistoryInput = { clockId: string; at: Date; kind: string; factKey?: string | null; historical?: boolean; details?: Record<string, unknown>; by?: string | null };
+
+const historyRow = (h: HistoryInput) => ({
+  clock_id: h.clockId,
+  at: h.at,
+  kind: h.kind,
+  fact_key: h.factKey ?? null,
+  historical: h.historical ?? false,
+  details: JSON.stringify(h.details ?? {}),
+  by: h.by ?? null,
+});
+
 /** Appends a history row; with a fact key, only once (false when it was already there). */
-export async function insertHistory(
-  trx: Knex.Transaction,
-  h: { clockId: string; at: Date; kind: string; factKey?: string | null; historical?: boolean; details?: Record<string, unknown>; by?: string | null },
-): Promise<boolean> {
-  const row = {
-    clock_id: h.clockId,
-    at: h.at,
-    kind: h.kind,
-    fact_key: h.factKey ?? null,
-    historical: h.historical ?? false,
-    details: JSON.stringify(h.details ?? {}),
-    by: h.by ?? null,
-  };
+export async function insertHistory(trx: Knex.Transaction, h: HistoryInput): Promise<boolean> {
   if (!h.factKey) {
-    await trx('sla_clock_history').insert(row);
+    await trx('sla_clock_history').insert(historyRow(h));
     return true;
   }
-  const inserted = await trx('sla_clock_history').insert(row).onConflict('fact_key').ignore().returning('id');
+  const inserted = await trx('sla_clock_history').insert(historyRow(h)).onConflict('fact_key').ignore().returning('id');
   return inserted.length > 0;
+}
+
+/** Appends history rows without fact keys, in one statement. */
+export async function appendHistory(trx: Knex.Transaction, rows: readonly Omit<HistoryInput, 'factKey'>[]): Promise<void> {
+  if (rows.length) await trx('sla_clock_history').insert(rows.map(historyRow));
 }
 
 export async function historyOf(db: Db, clockId: string): Promise<HistoryRecord[]> {

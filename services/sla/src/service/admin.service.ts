@@ -9,7 +9,7 @@ import { assertVersion } from '@itsm/http';
 import { assertCalendar, assertDefinition } from '../domain/definition';
 import type { CalendarRecord, DefinitionRecord } from '../domain/types';
 import * as admin from '../repository/admin.repository';
-import { recomputeOpenClocks, type SlaDeps } from './clock.service';
+import { queuePending, recomputeOpenClocks, type SlaDeps } from './clock.service';
 
 export type CalendarInput = Pick<CalendarRecord, 'name' | 'description' | 'timeZone' | 'mode' | 'week' | 'holidays'> & { id?: string };
 export type DefinitionInput = Omit<DefinitionRecord, 'id' | 'version' | 'createdAt' | 'updatedAt'> & { id?: string };
@@ -56,7 +56,7 @@ export async function updateCalendar(deps: SlaDeps, id: string, expected: number
       nameTaken(e, 'calendar', input.name);
     }
     const { clockIds, signals } = await recomputeOpenClocks(deps, trx, { calendarId: id }, `calendar ${next.name} changed (version ${next.version})`, by);
-    for (const s of signals) await s();
+    await queuePending(deps, trx, signals);
     return { record: next, recomputedClocks: clockIds };
   });
 }
@@ -104,7 +104,7 @@ export async function updateDefinition(deps: SlaDeps, id: string, expected: numb
       nameTaken(e, 'definition', input.name);
     }
     const { clockIds, signals } = await recomputeOpenClocks(deps, trx, { definitionId: id }, `definition ${next.name} changed (version ${next.version})`, by);
-    for (const s of signals) await s();
+    await queuePending(deps, trx, signals);
     return { record: next, recomputedClocks: clockIds };
   });
 }

@@ -12,12 +12,13 @@ import type { Logger, Clock } from '@itsm/core';
 import type { Knex } from '@itsm/db';
 import { appendOutbox, incidentEvents, slaEvents, type EventEnvelope, type NewEvent } from '@itsm/events';
 import type { SlaTarget } from '@itsm/business-time';
-import type { Client } from '@temporalio/client';
+import type { Client, SignalDefinition } from '@temporalio/client';
 import {
   clockTargetKey,
   clockWorkflowId,
   factsSignal,
   pauseSignal,
+  progressRecordOf,
   priorityChangedSignal,
   recomputeSignal,
   reopenSignal,
@@ -32,7 +33,8 @@ import { factsOf, groupsOf, ticketOf, type TicketFact } from '../domain/timeline
 import type { DefinitionRecord, TicketRecord } from '../domain/types';
 import * as admin from '../repository/admin.repository';
 import * as repo from '../repository/clock.repository';
-import { queueSignal } from './signals';
+import { currentConfig, type SlaConfig } from '../repository/config.repository';
+import { queueSignals, type PendingSignal } from './signals';
 
 export interface SlaDeps {
   knex: Knex;
@@ -46,8 +48,17 @@ export interface SlaDeps {
   workflowIdPrefix: string;
 }
 
-/** Writes one pending signal (in the transaction that holds the change). */
-type Signal = () => Promise<unknown>;
+/** A pending signal, built once the transaction has written what it needs (sent after commit: signals.ts). */
+type Signal = () => Promise<PendingSignal> | PendingSignal;
+
+const pending = <T>(input: SlaClockInput, signal: SignalDefinition<[T]>, arg: T) => ({ input, signal, arg }) as PendingSignal;
+
+/** Writes the pending signals, in order, in the transaction that holds the change. */
+export async function queuePending(deps: SlaDeps, trx: Knex.Transaction, signals: readonly Signal[]): Promise<void> {
+  const list: PendingSignal[] = [];
+  for (const s of signals) list.push(await s());
+  await queueSignals(trx, opts(deps), list);
+}
 
 export const toClockFact = (f: TicketFact): ClockFact => {
   const c: ClockFact = { id: f.id, at: f.at, kind: f.kind };
@@ -65,8 +76,9 @@ export async function ingestIncidentEvent(deps: SlaDeps, trx: Knex.Transaction, 
   const ticket = await repo.upsertTicket(trx, ticketOf(data.incident, imported, env.version));
   const newFacts = await repo.insertFacts(trx, ticket.number, factsOf(env));
   const facts = await repo.listFacts(trx, ticket.number);
-  const signals = await syncClocks(deps, trx, ticket, facts.map(toClockFact), newFacts.map(toClockFact), env.id);
-  for (const s of signals) await s();
+  const config = await currentConfig(trx, deps.knex);
+  const signals = await syncClocks(deps, trx, config, ticket, facts.map(toClockFact), newFacts.map(toClockFact), env.id);
+  await queuePending(deps, trx, signals);
 }
 
 interface Wanted {
@@ -74,8 +86,8 @@ interface Wanted {
   target: SlaTarget;
 }
 
-async function wantedClocks(trx: Knex.Transaction, ticket: TicketRecord, facts: readonly ClockFact[]): Promise<Wanted[]> {
-  const defs = await admin.listDefinitions(trx, { active: true });
+function wantedClocks(config: SlaConfig, ticket: TicketRecord, facts: readonly ClockFact[]): Wanted[] {
+  const defs = config.definitions;
   const out: Wanted[] = [];
   const groups = groupsOf(facts);
   for (const target of TARGETS) {
@@ -90,19 +102,19 @@ export function clockIdOf(ticketNumber: string, def: Pick<DefinitionRecord, 'kin
   return `${ticketNumber}:${clockTargetKey(def.kind, target, def.match.assignmentGroup)}`;
 }
 
-async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<Signal[]> {
+async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<Signal[]> {
   const now = deps.clock.now().getTime();
   const existing = await repo.clocksOfTicket(trx, ticket.number, true);
   const signals: Signal[] = [];
   const events: NewEvent[] = [];
-  for (const w of await wantedClocks(trx, ticket, facts)) {
+  for (const w of wantedClocks(config, ticket, facts)) {
     const id = clockIdOf(ticket.number, w.def, w.target);
     const current = existing.find((c) => c.id === id);
     if (!current) {
-      const created = await createClock(deps, trx, ticket, w, id, facts, now);
+      const created = await createClock(deps, trx, config, ticket, w, id, facts, now);
       if (!created) continue;
       events.push(...created.events);
-      signals.push(() => queueSignal(trx, opts(deps), created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
+      signals.push(() => pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
       continue;
     }
     const clockDef = clockDefinitionOf(w.def, w.target);
@@ -113,7 +125,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
     const stopped = evaluate(snap, facts, now)?.clock === 'stopped' && newFacts.every((f) => f.kind !== 'reopened');
     const changed = current.definition.id !== clockDef.id || current.definition.version !== clockDef.version;
     if (changed && !stopped) {
-      const cal = await admin.findCalendar(trx, w.def.calendarId);
+      const cal = config.calendars.get(w.def.calendarId);
       snap = { definition: clockDef, calendar: cal ? clockCalendarOf(cal) : current.calendar };
       await repo.insertHistory(trx, {
         clockId: id,
@@ -122,7 +134,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
         details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
       });
       const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
-      signals.push(async () => queueSignal(trx, opts(deps), await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
+      signals.push(async () => pending(await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
     }
     if (newFacts.length === 0) {
       await saveClock(trx, current, snap, facts, now);
@@ -132,7 +144,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
     events.push(...(await writeTransitions(trx, { ...current, ...snap }, ticket, transitions)));
     await saveClock(trx, current, snap, facts, now);
     const input = await startInput(trx, id, ticket, snap, facts);
-    signals.push(() => signalFacts(deps, trx, input, newFacts, transitions, ticket.importedAt));
+    signals.push(() => signalFacts(input, newFacts, transitions, ticket.importedAt));
   }
   await appendOutbox(trx, deps.source, events.map((e) => ({ ...e, causationId })));
   return signals;
@@ -141,7 +153,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRe
 const opts = (deps: SlaDeps) => ({ taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix });
 
 /** One fact goes as its named signal (what operators see in the history); several as `facts`. */
-function signalFacts(deps: SlaDeps, trx: Knex.Transaction, input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null) {
+function signalFacts(input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null): PendingSignal {
   if (newFacts.length === 1 && !importedAt) {
     const kinds = transitions.map((t) => t.kind);
     const signal = kinds.includes('reopened')
@@ -155,30 +167,32 @@ function signalFacts(deps: SlaDeps, trx: Knex.Transaction, input: SlaClockInput,
             : kinds.includes('resumed')
               ? resumeSignal
               : undefined;
-    if (signal) return queueSignal(trx, opts(deps), input, signal, newFacts[0]!);
+    if (signal) return pending(input, signal, newFacts[0]!);
   }
-  return queueSignal(trx, opts(deps), input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null });
+  return pending(input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null });
 }
 
-async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[]): Promise<SlaClockInput> {
+/** `recorded`: the fact keys the clock's history holds (read when not given; a new clock has none). */
+async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[], recorded?: string[]): Promise<SlaClockInput> {
   return {
     clockId,
     ticket: { ticketType: ticket.type, ticketId: ticket.id, ticketNumber: ticket.number },
     definition: snap.definition,
     calendar: snap.calendar,
     timeline: facts,
-    recorded: await repo.recordedFactKeys(db, clockId),
+    recorded: recorded ?? (await repo.recordedFactKeys(db, clockId)),
     importedAt: ticket.importedAt?.getTime() ?? null,
   };
 }
 
-async function createClock(deps: SlaDeps, trx: Knex.Transaction, ticket: TicketRecord, w: Wanted, id: string, facts: ClockFact[], now: number) {
-  const cal = await admin.findCalendar(trx, w.def.calendarId);
+async function createClock(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, w: Wanted, id: string, facts: ClockFact[], now: number) {
+  const cal = config.calendars.get(w.def.calendarId);
   if (!cal) return undefined;
   const snap: ClockSnapshot = { definition: clockDefinitionOf(w.def, w.target), calendar: clockCalendarOf(cal) };
   const c = evaluate(snap, facts, now);
   if (!c) return undefined; // nothing to measure yet (an OLA whose group has not held the ticket)
-  const input = await startInput(trx, id, ticket, snap, facts);
+  const input = await startInput(trx, id, ticket, snap, facts, []);
+  input.progress = progressRecordOf(id, c, snap.definition.version, snap.calendar.version);
   const record: repo.ClockRecord = {
     id,
     ticketNumber: ticket.number,
@@ -231,9 +245,10 @@ function clockRef(c: repo.ClockRecord, ticket: TicketRecord, dueAt: string | nul
 async function writeTransitions(trx: Knex.Transaction, c: repo.ClockRecord, ticket: TicketRecord, transitions: Transition[]): Promise<NewEvent[]> {
   const events: NewEvent[] = [];
   const importedAt = ticket.importedAt?.getTime() ?? null;
+  const history: Parameters<typeof repo.appendHistory>[1][number][] = [];
   for (const t of transitions) {
     const historical = importedAt !== null && t.at < importedAt;
-    await repo.insertHistory(trx, { clockId: c.id, at: new Date(t.at), kind: t.kind, historical, details: t.details });
+    history.push({ clockId: c.id, at: new Date(t.at), kind: t.kind, historical, details: t.details });
     const at = new Date(t.at).toISOString();
     const ref = clockRef(c, ticket, (t.details.dueAt as string | null | undefined) ?? null, historical);
     const common = { subject: c.ticketNumber, occurredAt: at };
@@ -241,6 +256,7 @@ async function writeTransitions(trx: Knex.Transaction, c: repo.ClockRecord, tick
     if (t.kind === 'paused') events.push({ ...common, event: slaEvents.paused, data: { ...ref, pausedAt: at } });
     if (t.kind === 'resumed' || t.kind === 'reopened') events.push({ ...common, event: slaEvents.resumed, data: { ...ref, resumedAt: at } });
   }
+  await repo.appendHistory(trx, history);
   return events;
 }
 
@@ -311,7 +327,7 @@ export async function recomputeOpenClocks(
     const ticket = await repo.findTicket(trx, current.ticketNumber);
     if (!ticket) continue;
     const input = await startInput(trx, current.id, ticket, snap, facts);
-    signals.push(() => queueSignal(trx, opts(deps), input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
+    signals.push(() => pending(input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
     clockIds.push(current.id);
   }
   return { clockIds, signals };

@@ -40,14 +40,29 @@ export interface SignalTarget {
   workflowIdPrefix: string;
 }
 
-/** Writes a signal-with-start to send once the transaction commits. */
+/** A signal-with-start to send for a clock once the transaction that needs it commits. */
+export interface PendingSignal<T = unknown> {
+  input: SlaClockInput;
+  signal: SignalDefinition<[T]>;
+  arg: T;
+}
+
+/** Writes signal-with-starts to send once the transaction commits (one statement, in the given order). */
+export async function queueSignals(trx: Knex.Transaction, target: SignalTarget, signals: readonly PendingSignal[]): Promise<void> {
+  if (signals.length === 0) return;
+  await trx('sla_pending_signal').insert(
+    signals.map((s) => ({
+      workflow_id: clockWorkflowId(s.input, target.workflowIdPrefix),
+      signal: s.signal.name,
+      input: JSON.stringify(s.input),
+      arg: JSON.stringify(s.arg ?? null),
+    })),
+  );
+}
+
+/** Writes one signal-with-start to send once the transaction commits. */
 export async function queueSignal<T>(trx: Knex.Transaction, target: SignalTarget, input: SlaClockInput, signal: SignalDefinition<[T]>, arg: T): Promise<void> {
-  await trx('sla_pending_signal').insert({
-    workflow_id: clockWorkflowId(input, target.workflowIdPrefix),
-    signal: signal.name,
-    input: JSON.stringify(input),
-    arg: JSON.stringify(arg ?? null),
-  });
+  await queueSignals(trx, target, [{ input, signal, arg } as PendingSignal]);
 }
 
 export interface DrainOptions {

@@ -1,5 +1,6 @@
 /** Pure helpers of the workflow: what operators read, and which facts are due to be recorded. */
 import type { SlaClock } from '@itsm/business-time';
+import type { ProgressRecord } from '../activities';
 import type { ClockStatusView, SlaClockInput } from '../definitions';
 import { factKeys } from '../definitions';
 
@@ -97,4 +98,25 @@ export function statusView(input: SlaClockInput, clock: SlaClock | undefined, re
     calendarVersion: input.calendar.version,
     facts,
   };
+}
+
+/** What the service's clock row holds for a clock evaluation (kept in step by `recordProgress`). */
+export function progressRecordOf(clockId: string, c: SlaClock | undefined, definitionVersion: number, calendarVersion: number): ProgressRecord {
+  return {
+    clockId,
+    status: c?.status ?? 'waiting',
+    dueAt: iso(c?.dueAt ?? null),
+    priority: c?.priority ?? null,
+    elapsedMs: c?.elapsedMs ?? 0,
+    pausedMs: c?.pausedMs ?? 0,
+    breachedAt: iso(c?.breachedAt ?? null),
+    stoppedAt: iso(c?.stoppedAt ?? null),
+    definitionVersion,
+    calendarVersion,
+  };
+}
+
+/** Equal for two records that differ only in the elapsed and paused times (those alone do not need a write). */
+export function progressSignature(p: ProgressRecord): string {
+  return JSON.stringify({ ...p, elapsedMs: 0, pausedMs: 0 });
 }

@@ -42,7 +42,7 @@ import {
   statusQuery,
   stopSignal,
 } from '../definitions';
-import { currentDetails, dueFacts, iso, stateKeyword, statusView, waitingFor, type DueFact } from './clock-view';
+import { currentDetails, dueFacts, iso, progressRecordOf, progressSignature, stateKeyword, statusView, waitingFor, type DueFact } from './clock-view';
 
 const activities = proxyActivities<SlaClockActivities>({
   startToCloseTimeout: '30 seconds',
@@ -77,7 +77,8 @@ export async function slaClockWorkflow(initial: SlaClockInput): Promise<SlaClock
   registerHandlers(run);
 
   let published = '';
-  let progress = '';
+  // The service wrote the clock row when it created the clock: no activity while nothing has changed since.
+  let progress = initial.progress ? progressSignature(initial.progress) : '';
   for (;;) {
     run.dirty = false;
     run.clock = evaluate(run);
@@ -94,6 +95,7 @@ export async function slaClockWorkflow(initial: SlaClockInput): Promise<SlaClock
         timeline: run.timeline,
         recorded: run.recorded,
         importedAt: run.importedAt,
+        progress: undefined, // the row may have changed since the first run started
       });
     }
     if (clock?.clock === 'stopped') {
@@ -199,20 +201,8 @@ function warningElapsed(clock: SlaClock, threshold: number): number {
 
 /** Keeps the service's clock row in step when the status, due time or versions change. */
 async function syncProgress(run: ClockRun, last: string): Promise<string> {
-  const c = run.clock;
-  const record = {
-    clockId: run.input.clockId,
-    status: c?.status ?? 'waiting',
-    dueAt: iso(c?.dueAt ?? null),
-    priority: c?.priority ?? null,
-    elapsedMs: c?.elapsedMs ?? 0,
-    pausedMs: c?.pausedMs ?? 0,
-    breachedAt: iso(c?.breachedAt ?? null),
-    stoppedAt: iso(c?.stoppedAt ?? null),
-    definitionVersion: run.input.definition.version,
-    calendarVersion: run.input.calendar.version,
-  };
-  const signature = JSON.stringify({ ...record, elapsedMs: 0, pausedMs: 0 });
+  const record = progressRecordOf(run.input.clockId, run.clock, run.input.definition.version, run.input.calendar.version);
+  const signature = progressSignature(record);
   if (signature === last) return last;
   await activities.recordProgress(record);
   return signature;
