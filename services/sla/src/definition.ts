@@ -4,6 +4,7 @@
  */
 import { TASK_QUEUE, workflowsPath } from '@itsm/wf-sla-clock';
 import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import { loadSlaConfig } from './config';
 import { incidentConsumer } from './consumers/incident.handler';
 import { migrations } from './migrations';
 import { adminRoutes } from './routes/admin.routes';
@@ -38,6 +39,12 @@ export const slaService: ServiceDefinition = {
   /** sends the clocks' pending signals (written by the consumer and by calendar and definition changes) */
   async jobs(ctx) {
     const deps = slaDeps(ctx);
-    return startSignalDrain({ knex: deps.knex, temporal: deps.temporal, logger: ctx.logger.child({ component: 'signal-drain' }), target: { taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix } });
+    return startSignalDrain({
+      knex: deps.knex,
+      temporal: deps.temporal,
+      logger: ctx.logger.child({ component: 'signal-drain' }),
+      target: { taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix },
+      concurrency: loadSlaConfig().SLA_SIGNAL_CONCURRENCY,
+    });
   },
 };

@@ -59,7 +59,9 @@ describe('slaClockWorkflow', () => {
       const plain = clockInput(timeline);
       const stored = clockInput(timeline);
       const atStart = evaluateClock({ facts: timeline, definition: stored.definition, calendar: stored.calendar.calendar, asOf: t0 });
-      stored.progress = progressRecordOf(stored.clockId, atStart, stored.definition.version, stored.calendar.version);
+      // as it comes back from the service's jsonb column: keys in another order
+      const record = progressRecordOf(stored.clockId, atStart, stored.definition.version, stored.calendar.version);
+      stored.progress = Object.fromEntries(Object.entries(record).reverse()) as typeof record;
       const stale = clockInput(timeline);
       stale.progress = { ...progressRecordOf(stale.clockId, atStart, 1, 1), dueAt: iso(t0 + 2 * H) };
       const handles: Handle[] = [];

@@ -2,9 +2,13 @@
 import { incidentEvents, on, TOPICS, type Handler } from '@itsm/events';
 import type { ConsumerDefinition } from '@itsm/runtime';
 import { ingestIncidentEvent, type SlaDeps } from '../service/clock.service';
+import { noteIntake } from '../service/signals';
 
 export function incidentConsumer(deps: SlaDeps): ConsumerDefinition {
-  const handle: Handler = (event, trx) => ingestIncidentEvent(deps, trx, event);
+  const handle: Handler = (event, trx) => {
+    noteIntake(deps.knex);
+    return ingestIncidentEvent(deps, trx, event);
+  };
   const e = incidentEvents;
   return {
     name: 'incident',

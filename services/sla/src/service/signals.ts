@@ -65,6 +65,22 @@ export async function queueSignal<T>(trx: Knex.Transaction, target: SignalTarget
   await queueSignals(trx, target, [{ input, signal, arg } as PendingSignal]);
 }
 
+/**
+ * Incident events come first. While the consumer is taking them in (an event
+ * within the last `yieldToIntakeMs`), the drain sends only rows waiting longer
+ * than `maxDeferMs`: a burst of new incidents gets its clock rows and
+ * `clock_started` events at once, and the Temporal calls (the clocks' timers)
+ * follow when the burst ends, or after at most `maxDeferMs`. A late start loses
+ * nothing: the workflow computes warnings and breach from the facts' own times.
+ * Per pool (the consumer and the drain share a process unless roles are split;
+ * split, the drain does not wait).
+ */
+const lastIntake = new WeakMap<object, number>();
+
+export function noteIntake(pool: Knex): void {
+  lastIntake.set(pool, Date.now());
+}
+
 export interface DrainOptions {
   knex: Knex;
   temporal: Client;
@@ -76,6 +92,10 @@ export interface DrainOptions {
   batch?: number;
   /** workflows signalled at once */
   concurrency?: number;
+  /** intake counts as busy this long after its last event (default 250 ms) */
+  yieldToIntakeMs?: number;
+  /** longest a row waits for a busy intake (default 30 s) */
+  maxDeferMs?: number;
 }
 
 interface Row {
@@ -87,14 +107,24 @@ interface Row {
   attempts: number;
 }
 
-/** One pass: sends up to `batch` rows; returns how many were sent and whether any failed (undefined: another process drains). */
-export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed: number } | undefined> {
+/** One pass: sends up to `batch` rows; returns how many were sent and whether any failed or waited for the intake (undefined: another process drains). */
+export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed: number; deferred?: boolean } | undefined> {
   const batch = o.batch ?? 200;
   const concurrency = o.concurrency ?? 16;
   return o.knex.transaction(async (lockTrx) => {
     const { rows } = await lockTrx.raw('select pg_try_advisory_xact_lock(?) as locked', [DRAIN_LOCK]);
     if (!rows[0]?.locked) return undefined;
-    const pending: Row[] = await o.knex('sla_pending_signal').select('id', 'workflow_id', 'signal', 'input', 'arg', 'attempts').orderBy('id').limit(batch);
+    const q = o.knex('sla_pending_signal').select('id', 'workflow_id', 'signal', 'input', 'arg', 'attempts').orderBy('id').limit(batch);
+    if (Date.now() - (lastIntake.get(o.knex) ?? 0) < (o.yieldToIntakeMs ?? 250)) {
+      // only rows up to the newest that has waited its longest, so each workflow's rows still go in order
+      const overdue = await o.knex('sla_pending_signal')
+        .where('created_at', '<', o.knex.raw('now() - make_interval(secs => ?)', [(o.maxDeferMs ?? 30_000) / 1000]))
+        .max('id as id')
+        .first();
+      if (!overdue?.id) return { sent: 0, failed: 0, deferred: true };
+      q.where('id', '<=', overdue.id);
+    }
+    const pending: Row[] = await q;
     const byWorkflow = new Map<string, Row[]>();
     for (const r of pending) {
       const list = byWorkflow.get(r.workflow_id);

@@ -116,7 +116,11 @@ export function progressRecordOf(clockId: string, c: SlaClock | undefined, defin
   };
 }
 
-/** Equal for two records that differ only in the elapsed and paused times (those alone do not need a write). */
+/**
+ * Equal for two records that differ only in the elapsed and paused times
+ * (those alone do not need a write). Independent of key order: the record
+ * may have passed through a jsonb column.
+ */
 export function progressSignature(p: ProgressRecord): string {
-  return JSON.stringify({ ...p, elapsedMs: 0, pausedMs: 0 });
+  return JSON.stringify([p.clockId, p.status, p.dueAt, p.priority, p.breachedAt, p.stoppedAt, p.definitionVersion, p.calendarVersion]);
 }
