@@ -88,16 +88,18 @@ export async function appendOutbox(trx: Knex.Transaction, source: string, events
       data,
     };
   });
-  await trx('outbox').insert(
-    envelopes.map((env) => ({
-      id: env.id,
-      topic: topicForType(env.type),
-      partition_key: env.partitionkey,
-      type: env.type,
-      envelope: env,
-    })),
-  );
-  // Delivered to listeners only when the transaction commits.
-  await trx.raw('SELECT pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
+  const insert = trx('outbox')
+    .insert(
+      envelopes.map((env) => ({
+        id: env.id,
+        topic: topicForType(env.type),
+        partition_key: env.partitionkey,
+        type: env.type,
+        envelope: env,
+      })),
+    )
+    .toSQL();
+  // One round trip; the notification reaches listeners only when the transaction commits.
+  await trx.raw(`WITH appended AS (${insert.sql}) SELECT pg_notify(?, ?)`, [...insert.bindings, OUTBOX_CHANNEL, '']);
   return envelopes;
 }

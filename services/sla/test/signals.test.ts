@@ -4,7 +4,7 @@ import { createKnex, dropDatabase, ensureDatabase, migrateLatest, type Knex } fr
 import { factsSignal, recomputeSignal, type SlaClockInput } from '@itsm/wf-sla-clock';
 import type { Client } from '@temporalio/client';
 import { migrations } from '../src/migrations';
-import { drainOnce, queueSignal } from '../src/service/signals';
+import { drainOnce, noteIntake, queueSignal } from '../src/service/signals';
 
 const cfg = loadConfig(commonConfigSchema);
 const database = `sla_signals_${process.pid}_${Date.now()}`;
@@ -106,5 +106,24 @@ it('lets one drain run at a time', async () => {
   const [a, b] = await Promise.all([drainOnce({ knex, temporal: t.client, logger, target }), drainOnce({ knex, temporal: t.client, logger, target })]);
   expect([a, b].filter((r) => r === undefined).length + [a, b].filter((r) => r?.sent === 0).length).toBeGreaterThanOrEqual(1);
   expect(t.calls).toHaveLength(1);
+  expect(await pending()).toBe(0);
+});
+
+it('while incident events flow in, sends only what waited its longest (with the earlier rows, in order), the rest once the intake is quiet', async () => {
+  await knex.transaction(async (trx) => {
+    for (let i = 1; i <= 2; i++) await queueSignal(trx, target, input('INC6'), factsSignal, { facts: [{ id: `k${i}`, at: i, kind: 'state' }], importedAt: null });
+    await queueSignal(trx, target, input('INC7'), factsSignal, { facts: [{ id: 'm1', at: 1, kind: 'state' }], importedAt: null });
+  });
+  const rows = await knex('sla_pending_signal').orderBy('id');
+  await knex('sla_pending_signal').where({ id: rows[1].id }).update({ created_at: knex.raw("now() - interval '1 minute'") });
+  const t = fakeTemporal(() => false);
+  noteIntake(knex);
+  expect(await drainOnce({ knex, temporal: t.client, logger, target, maxDeferMs: 30_000 })).toEqual({ sent: 2, failed: 0 });
+  expect(t.calls.map((c) => (c.arg as { facts: Array<{ id: string }> }).facts[0]!.id)).toEqual(['k1', 'k2']);
+  noteIntake(knex);
+  expect(await drainOnce({ knex, temporal: t.client, logger, target, maxDeferMs: 30_000 })).toEqual({ sent: 0, failed: 0, deferred: true });
+  expect(await pending()).toBe(1);
+  expect(await drainOnce({ knex, temporal: t.client, logger, target, yieldToIntakeMs: 0 })).toEqual({ sent: 1, failed: 0 });
+  expect(t.calls.map((c) => c.workflowId.includes('INC7'))).toEqual([false, false, true]);
   expect(await pending()).toBe(0);
 });

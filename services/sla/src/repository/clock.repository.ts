@@ -87,12 +87,14 @@ export async function upsertTicket(trx: Knex.Transaction, t: TicketRecord): Prom
     updated_at: trx.fn.now(),
   };
   const { imported_at: _ignored, ...update } = row;
-  await trx('ticket')
+  const [stored] = await trx('ticket')
     .insert(row)
     .onConflict('number')
     .merge({ ...update, ...(t.importedAt ? { imported_at: t.importedAt } : {}) })
-    .whereRaw('ticket.version IS NULL OR excluded.version IS NULL OR ticket.version <= excluded.version');
-  return ticketFromRow(await trx('ticket').where({ number: t.number }).forUpdate().first());
+    .whereRaw('ticket.version IS NULL OR excluded.version IS NULL OR ticket.version <= excluded.version')
+    .returning('*');
+  // written (and so locked) by the upsert; else an older event: lock and read what is stored
+  return ticketFromRow(stored ?? (await trx('ticket').where({ number: t.number }).forUpdate().first()));
 }
 
 export async function findTicket(db: Db, number: string): Promise<TicketRecord | undefined> {
@@ -190,8 +192,8 @@ function clockToRow(c: ClockRecord): Row {
   };
 }
 
-export async function insertClock(trx: Knex.Transaction, c: ClockRecord): Promise<void> {
-  await trx('sla_clock').insert(clockToRow(c));
+export async function insertClocks(trx: Knex.Transaction, clocks: readonly ClockRecord[]): Promise<void> {
+  if (clocks.length) await trx('sla_clock').insert(clocks.map(clockToRow));
 }
 
 export async function updateClock(trx: Knex.Transaction, c: ClockRecord): Promise<void> {
@@ -226,7 +228,7 @@ export async function clocksOpenedBetween(db: Db, from: Date | undefined, to: Da
   return (await q).map(clockFromRow);
 }
 
-type HistoryInput = { clockId: string; at: Date; kind: string; factKey?: string | null; historical?: boolean; details?: Record<string, unknown>; by?: string | null };
+export type HistoryInput = { clockId: string; at: Date; kind: string; factKey?: string | null; historical?: boolean; details?: Record<string, unknown>; by?: string | null };
 
 const historyRow = (h: HistoryInput) => ({
   clock_id: h.clockId,

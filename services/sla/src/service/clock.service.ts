@@ -102,18 +102,24 @@ export function clockIdOf(ticketNumber: string, def: Pick<DefinitionRecord, 'kin
   return `${ticketNumber}:${clockTargetKey(def.kind, target, def.match.assignmentGroup)}`;
 }
 
+/** What one incident event writes, gathered to go in a few statements at the end. */
+interface Writes {
+  clocks: repo.ClockRecord[];
+  history: repo.HistoryInput[];
+  events: NewEvent[];
+}
+
 async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<Signal[]> {
   const now = deps.clock.now().getTime();
   const existing = await repo.clocksOfTicket(trx, ticket.number, true);
   const signals: Signal[] = [];
-  const events: NewEvent[] = [];
+  const out: Writes = { clocks: [], history: [], events: [] };
   for (const w of wantedClocks(config, ticket, facts)) {
     const id = clockIdOf(ticket.number, w.def, w.target);
     const current = existing.find((c) => c.id === id);
     if (!current) {
-      const created = await createClock(deps, trx, config, ticket, w, id, facts, now);
+      const created = createClock(deps, config, ticket, w, id, facts, now, out);
       if (!created) continue;
-      events.push(...created.events);
       signals.push(() => pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
       continue;
     }
@@ -127,7 +133,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
     if (changed && !stopped) {
       const cal = config.calendars.get(w.def.calendarId);
       snap = { definition: clockDef, calendar: cal ? clockCalendarOf(cal) : current.calendar };
-      await repo.insertHistory(trx, {
+      out.history.push({
         clockId: id,
         at: new Date(now),
         kind: 'recomputed',
@@ -141,12 +147,14 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
       continue;
     }
     const transitions = transitionsOf(snap, facts, newFacts);
-    events.push(...(await writeTransitions(trx, { ...current, ...snap }, ticket, transitions)));
+    writeTransitions({ ...current, ...snap }, ticket, transitions, out);
     await saveClock(trx, current, snap, facts, now);
     const input = await startInput(trx, id, ticket, snap, facts);
     signals.push(() => signalFacts(input, newFacts, transitions, ticket.importedAt));
   }
-  await appendOutbox(trx, deps.source, events.map((e) => ({ ...e, causationId })));
+  await repo.insertClocks(trx, out.clocks);
+  await repo.appendHistory(trx, out.history);
+  await appendOutbox(trx, deps.source, out.events.map((e) => ({ ...e, causationId })));
   return signals;
 }
 
@@ -172,26 +180,31 @@ function signalFacts(input: SlaClockInput, newFacts: ClockFact[], transitions: T
   return pending(input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null });
 }
 
-/** `recorded`: the fact keys the clock's history holds (read when not given; a new clock has none). */
-async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[], recorded?: string[]): Promise<SlaClockInput> {
+/** The workflow's start input, with the fact keys the clock's history holds. */
+async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[]): Promise<SlaClockInput> {
+  return startInputWith(clockId, ticket, snap, facts, await repo.recordedFactKeys(db, clockId));
+}
+
+function startInputWith(clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[], recorded: string[]): SlaClockInput {
   return {
     clockId,
     ticket: { ticketType: ticket.type, ticketId: ticket.id, ticketNumber: ticket.number },
     definition: snap.definition,
     calendar: snap.calendar,
     timeline: facts,
-    recorded: recorded ?? (await repo.recordedFactKeys(db, clockId)),
+    recorded,
     importedAt: ticket.importedAt?.getTime() ?? null,
   };
 }
 
-async function createClock(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, w: Wanted, id: string, facts: ClockFact[], now: number) {
+/** A new clock: its row, its first history and events go into `out`; returns its workflow's start input. */
+function createClock(deps: SlaDeps, config: SlaConfig, ticket: TicketRecord, w: Wanted, id: string, facts: ClockFact[], now: number, out: Writes) {
   const cal = config.calendars.get(w.def.calendarId);
   if (!cal) return undefined;
   const snap: ClockSnapshot = { definition: clockDefinitionOf(w.def, w.target), calendar: clockCalendarOf(cal) };
   const c = evaluate(snap, facts, now);
   if (!c) return undefined; // nothing to measure yet (an OLA whose group has not held the ticket)
-  const input = await startInput(trx, id, ticket, snap, facts, []);
+  const input = startInputWith(id, ticket, snap, facts, []);
   input.progress = progressRecordOf(id, c, snap.definition.version, snap.calendar.version);
   const record: repo.ClockRecord = {
     id,
@@ -219,9 +232,9 @@ async function createClock(deps: SlaDeps, trx: Knex.Transaction, config: SlaConf
     createdAt: new Date(now),
     updatedAt: new Date(now),
   };
-  await repo.insertClock(trx, record);
-  const events = await writeTransitions(trx, record, ticket, transitionsOf(snap, facts, facts));
-  return { input, events };
+  out.clocks.push(record);
+  writeTransitions(record, ticket, transitionsOf(snap, facts, facts), out);
+  return { input };
 }
 
 function clockRef(c: repo.ClockRecord, ticket: TicketRecord, dueAt: string | null, historical: boolean) {
@@ -242,10 +255,9 @@ function clockRef(c: repo.ClockRecord, ticket: TicketRecord, dueAt: string | nul
 }
 
 /** History rows for the transitions, and the events operators' tools follow (started, paused, resumed). */
-async function writeTransitions(trx: Knex.Transaction, c: repo.ClockRecord, ticket: TicketRecord, transitions: Transition[]): Promise<NewEvent[]> {
-  const events: NewEvent[] = [];
+function writeTransitions(c: repo.ClockRecord, ticket: TicketRecord, transitions: Transition[], out: Writes): void {
+  const { events, history } = out;
   const importedAt = ticket.importedAt?.getTime() ?? null;
-  const history: Parameters<typeof repo.appendHistory>[1][number][] = [];
   for (const t of transitions) {
     const historical = importedAt !== null && t.at < importedAt;
     history.push({ clockId: c.id, at: new Date(t.at), kind: t.kind, historical, details: t.details });
@@ -256,8 +268,6 @@ async function writeTransitions(trx: Knex.Transaction, c: repo.ClockRecord, tick
     if (t.kind === 'paused') events.push({ ...common, event: slaEvents.paused, data: { ...ref, pausedAt: at } });
     if (t.kind === 'resumed' || t.kind === 'reopened') events.push({ ...common, event: slaEvents.resumed, data: { ...ref, resumedAt: at } });
   }
-  await repo.appendHistory(trx, history);
-  return events;
 }
 
 /** Refreshes the row from the clock's evaluation now (the workflow keeps it in step as well). */
