@@ -53,7 +53,8 @@ const COLUMNS = [
 ];
 const INSERT_INCIDENT = `INSERT INTO incident (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
 const INSERT_HISTORY = 'INSERT INTO incident_history (incident_id, at, actor_id, actor_name, field, from_value, to_value, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
-const INSERT_OUTBOX = 'INSERT INTO outbox (id, topic, partition_key, type, envelope) VALUES ($1, $2, $3, $4, $5)';
+/** the outbox row and its notification in one statement, as `appendOutbox` writes them */
+const INSERT_OUTBOX = 'WITH appended AS (INSERT INTO outbox (id, topic, partition_key, type, envelope) VALUES ($1, $2, $3, $4, $5)) SELECT pg_notify($6, $7)';
 
 /** The same create transaction, straight through pg, in a scratch database that is dropped afterwards. */
 export async function createViaPg(o: { connections: number; seconds: number; onTick?: (s: number) => void }): Promise<Throughput> {
@@ -106,8 +107,7 @@ export async function createViaPg(o: { connections: number; seconds: number; onT
           by: { id: 'bench-agent' },
         },
       };
-      await c.query(INSERT_OUTBOX, [eventId, 'itsm.incident.v1', number, envelope.type, envelope]);
-      await c.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      await c.query(INSERT_OUTBOX, [eventId, 'itsm.incident.v1', number, envelope.type, envelope, OUTBOX_CHANNEL, '']);
       await c.query('COMMIT');
       latencies.push(performance.now() - t);
     } catch {
