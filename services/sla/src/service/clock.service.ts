@@ -48,16 +48,11 @@ export interface SlaDeps {
   workflowIdPrefix: string;
 }
 
-/** A pending signal, built once the transaction has written what it needs (sent after commit: signals.ts). */
-type Signal = () => Promise<PendingSignal> | PendingSignal;
-
 const pending = <T>(input: SlaClockInput, signal: SignalDefinition<[T]>, arg: T) => ({ input, signal, arg }) as PendingSignal;
 
-/** Writes the pending signals, in order, in the transaction that holds the change. */
-export async function queuePending(deps: SlaDeps, trx: Knex.Transaction, signals: readonly Signal[]): Promise<void> {
-  const list: PendingSignal[] = [];
-  for (const s of signals) list.push(await s());
-  await queueSignals(trx, opts(deps), list);
+/** Writes the pending signals, in order, in the transaction that holds the change (sent after commit: signals.ts). */
+export async function queuePending(deps: SlaDeps, trx: Knex.Transaction, signals: readonly PendingSignal[]): Promise<void> {
+  await queueSignals(trx, opts(deps), signals);
 }
 
 export const toClockFact = (f: TicketFact): ClockFact => {
@@ -109,10 +104,10 @@ interface Writes {
   events: NewEvent[];
 }
 
-async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<Signal[]> {
+async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<PendingSignal[]> {
   const now = deps.clock.now().getTime();
   const existing = await repo.clocksOfTicket(trx, ticket.number, true);
-  const signals: Signal[] = [];
+  const signals: PendingSignal[] = [];
   const out: Writes = { clocks: [], history: [], events: [] };
   for (const w of wantedClocks(config, ticket, facts)) {
     const id = clockIdOf(ticket.number, w.def, w.target);
@@ -120,7 +115,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
     if (!current) {
       const created = createClock(deps, config, ticket, w, id, facts, now, out);
       if (!created) continue;
-      signals.push(() => pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
+      signals.push(pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
       continue;
     }
     const clockDef = clockDefinitionOf(w.def, w.target);
@@ -140,7 +135,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
         details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
       });
       const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
-      signals.push(async () => pending(await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
+      signals.push(pending(await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
     }
     if (newFacts.length === 0) {
       await saveClock(trx, current, snap, facts, now);
@@ -150,7 +145,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
     writeTransitions({ ...current, ...snap }, ticket, transitions, out);
     await saveClock(trx, current, snap, facts, now);
     const input = await startInput(trx, id, ticket, snap, facts);
-    signals.push(() => signalFacts(input, newFacts, transitions, ticket.importedAt));
+    signals.push(signalFacts(input, newFacts, transitions, ticket.importedAt));
   }
   await repo.insertClocks(trx, out.clocks);
   await repo.appendHistory(trx, out.history);
@@ -303,10 +298,10 @@ export async function recomputeOpenClocks(
   by: { calendarId?: string; definitionId?: string },
   reason: string,
   by_user: string,
-): Promise<{ clockIds: string[]; signals: Signal[] }> {
+): Promise<{ clockIds: string[]; signals: PendingSignal[] }> {
   const now = deps.clock.now().getTime();
   const clocks = await repo.openClocksUsing(trx, by);
-  const signals: Signal[] = [];
+  const signals: PendingSignal[] = [];
   const clockIds: string[] = [];
   const def = by.definitionId ? await admin.findDefinition(trx, by.definitionId) : undefined;
   for (const current of clocks) {
@@ -337,7 +332,7 @@ export async function recomputeOpenClocks(
     const ticket = await repo.findTicket(trx, current.ticketNumber);
     if (!ticket) continue;
     const input = await startInput(trx, current.id, ticket, snap, facts);
-    signals.push(() => pending(input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
+    signals.push(pending(input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
     clockIds.push(current.id);
   }
   return { clockIds, signals };
