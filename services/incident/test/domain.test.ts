@@ -220,6 +220,111 @@ describe('SLA notices and import', () => {
       '2016-03-07T10:00:00.000Z',
     ]);
   });
+
+  const base = {
+    source: 'sn',
+    sourceNumber: 'INC0000441',
+    title: 'x',
+    callerId: 'c',
+    contactType: 'phone' as const,
+    impact: 2,
+    urgency: 2,
+    openedAt: new Date('2016-03-01T10:00:00Z'),
+  };
+  const at = (hhmm: string) => new Date(`2016-03-01T${hhmm}:00Z`);
+  const replay = (input: Partial<Parameters<typeof replayImport>[0]>) => replayImport({ ...base, timeline: [], ...input }, { id: 'i', number: 'INC0000101' }, DEFAULT_MATRIX, 'admin');
+  const rowsOf = (r: ReturnType<typeof replayImport>, field: string) =>
+    r.history.flatMap((h) => h.changes.filter((c) => c.field === field).map((c) => [h.at.toISOString().slice(11, 16), h.by, c.from, c.to]));
+
+  it('replays problem links, changes and unlinks at their historical times; the last entry is the final problem', () => {
+    const r = replay({
+      timeline: [
+        { at: at('10:05'), kind: 'problem', problemId: 'PRB20', by: 'u1' },
+        { at: at('11:00'), kind: 'problem', problemId: 'PRB19', by: 'u2' },
+        { at: at('12:00'), kind: 'state', state: 'in_progress' },
+        { at: at('13:00'), kind: 'problem', problemId: null, by: 'u3' },
+        { at: at('13:30'), kind: 'problem', problemId: null },
+        { at: at('14:00'), kind: 'problem', problemId: 'PRB20' },
+      ],
+    });
+    expect(r.incident.problemId).toBe('PRB20');
+    expect(rowsOf(r, 'problemId')).toEqual([
+      ['10:05', 'u1', null, 'PRB20'],
+      ['11:00', 'u2', 'PRB20', 'PRB19'],
+      ['13:00', 'u3', 'PRB19', null],
+      ['14:00', 'admin', null, 'PRB20'],
+    ]);
+    // an unlink of an unlinked record changes nothing and writes no row
+    expect(r.history.map((h) => h.at.toISOString().slice(11, 16))).toEqual(['10:00', '10:05', '11:00', '12:00', '13:00', '14:00']);
+  });
+
+  it('takes the problem entries in time order and ends unlinked when the last one unlinks', () => {
+    const r = replay({
+      timeline: [
+        { at: at('12:00'), kind: 'problem', problemId: null },
+        { at: at('10:05'), kind: 'problem', problemId: 'PRB1' },
+      ],
+    });
+    expect(r.incident.problemId).toBeNull();
+    expect(rowsOf(r, 'problemId')).toEqual([
+      ['10:05', 'admin', null, 'PRB1'],
+      ['12:00', 'admin', 'PRB1', null],
+    ]);
+  });
+
+  it('keeps the top-level problemId for callers without problem entries (set at the opening, no extra row)', () => {
+    const r = replay({ problemId: 'PRB7', timeline: [{ at: at('10:05'), kind: 'state', state: 'in_progress' }] });
+    expect(r.incident.problemId).toBe('PRB7');
+    expect(rowsOf(r, 'problemId')).toEqual([]);
+  });
+
+  it('accepts a top-level problemId equal to the last entry and refuses one that disagrees with a 422 naming problemId', () => {
+    const timeline = [
+      { at: at('10:05'), kind: 'problem' as const, problemId: 'PRB1' },
+      { at: at('11:00'), kind: 'problem' as const, problemId: 'PRB2' },
+    ];
+    expect(replay({ problemId: 'PRB2', timeline }).incident.problemId).toBe('PRB2');
+    for (const problemId of ['PRB1', null]) {
+      expect(() => replay({ problemId, timeline })).toThrow(
+        expect.objectContaining({ status: 422, details: { errors: [expect.objectContaining({ field: 'problemId', message: expect.stringContaining('PRB2') })] } }),
+      );
+    }
+    expect(() => replay({ problemId: 'PRB1', timeline: [{ at: at('10:05'), kind: 'problem', problemId: null }] })).toThrow(expect.objectContaining({ status: 422 }));
+  });
+
+  it('replays category, subcategory, symptom and location changes at their times; the last value of each is the final one', () => {
+    const r = replay({
+      timeline: [
+        { at: at('10:05'), kind: 'fields', by: 'u1', category: 'Category 44', subcategory: 'Sub 229', location: 'Location 15', symptom: 'Symptom 2' },
+        { at: at('11:00'), kind: 'fields', by: 'u2', subcategory: 'Sub 106' },
+        { at: at('12:00'), kind: 'fields', by: 'u3', category: 'Category 45', subcategory: 'Sub 94', location: 'Location 18', symptom: null },
+      ],
+    });
+    expect(r.incident).toMatchObject({ category: 'Category 45', subcategory: 'Sub 94', location: 'Location 18', symptom: null });
+    expect(rowsOf(r, 'category')).toEqual([
+      ['10:05', 'u1', null, 'Category 44'],
+      ['12:00', 'u3', 'Category 44', 'Category 45'],
+    ]);
+    expect(rowsOf(r, 'subcategory').map((x) => x[3])).toEqual(['Sub 229', 'Sub 106', 'Sub 94']);
+    expect(rowsOf(r, 'symptom').map((x) => x[3])).toEqual(['Symptom 2', null]);
+    expect(rowsOf(r, 'location').map((x) => x[0])).toEqual(['10:05', '12:00']);
+  });
+
+  it('keeps the top-level values of fields no entry names, and refuses a top-level value that disagrees with the last entry', () => {
+    const timeline = [{ at: at('10:05'), kind: 'fields' as const, category: 'Category 8' }];
+    const r = replay({ category: 'Category 8', subcategory: 'Sub 1', location: 'Location 3', timeline });
+    expect(r.incident).toMatchObject({ category: 'Category 8', subcategory: 'Sub 1', location: 'Location 3' });
+    expect(rowsOf(r, 'subcategory')).toEqual([]);
+    expect(() => replay({ category: 'Category 55', timeline })).toThrow(
+      expect.objectContaining({ status: 422, details: { errors: [expect.objectContaining({ field: 'category' })] } }),
+    );
+  });
+
+  it('refuses a fields entry that names no field', () => {
+    expect(() => replay({ timeline: [{ at: at('10:05'), kind: 'fields' }] })).toThrow(
+      expect.objectContaining({ status: 422, details: { errors: [expect.objectContaining({ field: 'timeline.0' })] } }),
+    );
+  });
 });
 
 describe('comments on inactive incidents', () => {

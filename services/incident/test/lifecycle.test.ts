@@ -205,6 +205,80 @@ describe('import', () => {
     ]);
     expect((await as.agent.post('/api/v1/incidents/import').send(body)).status).toBe(403);
   });
+
+  const withLinks = {
+    ...body,
+    sourceNumber: 'INC0000441',
+    category: 'Category 45',
+    timeline: [
+      ...body.timeline,
+      { at: '2016-02-29T01:23:00Z', kind: 'problem', problemId: 'Problem ID 20', by: 'Updated by 1' },
+      { at: '2016-02-29T01:23:00Z', kind: 'fields', category: 'Category 44', location: 'Location 15', by: 'Updated by 1' },
+      { at: '2016-03-01T10:00:00Z', kind: 'problem', problemId: 'Problem ID 19', by: 'Updated by 2' },
+      { at: '2016-03-01T11:00:00Z', kind: 'fields', category: 'Category 45', location: 'Location 18', by: 'Updated by 2' },
+      { at: '2016-03-02T10:00:00Z', kind: 'problem', problemId: null, by: 'Updated by 3' },
+      { at: '2016-03-03T10:00:00Z', kind: 'problem', problemId: 'Problem ID 20', by: 'Updated by 4' },
+    ],
+  };
+
+  it('records problem links and field changes at their historical times and carries them on the imported event', async () => {
+    const res = await as.admin.post('/api/v1/incidents/import').send(withLinks);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ problemId: 'Problem ID 20', category: 'Category 45', location: 'Location 18', state: 'closed' });
+    const history: { at: string; field: string; from: unknown; to: unknown; actor?: { id: string } }[] = (await as.agent.get(`/api/v1/incidents/${res.body.number}/history`)).body.items;
+    const rows = (field: string) => history.filter((h) => h.field === field).map((h) => [h.at, h.from, h.to]);
+    expect(rows('problemId')).toEqual([
+      ['2016-02-29T01:23:00.000Z', null, 'Problem ID 20'],
+      ['2016-03-01T10:00:00.000Z', 'Problem ID 20', 'Problem ID 19'],
+      ['2016-03-02T10:00:00.000Z', 'Problem ID 19', null],
+      ['2016-03-03T10:00:00.000Z', null, 'Problem ID 20'],
+    ]);
+    expect(rows('category')).toEqual([
+      ['2016-02-29T01:23:00.000Z', null, 'Category 44'],
+      ['2016-03-01T11:00:00.000Z', 'Category 44', 'Category 45'],
+    ]);
+    expect(rows('location').map((r) => r[2])).toEqual(['Location 15', 'Location 18']);
+    expect((await as.agent.get('/api/v1/incidents?problem=Problem%20ID%2020')).body.items.map((i: { number: string }) => i.number)).toEqual([res.body.number]);
+    const [event] = await svc.ctx.knex('outbox').where({ partition_key: res.body.number });
+    const timeline = event.envelope.data.timeline as { kind: string }[];
+    expect(timeline).toHaveLength(12);
+    expect(timeline.filter((e) => e.kind === 'problem')).toEqual([
+      { at: '2016-02-29T01:23:00.000Z', kind: 'problem', problemId: 'Problem ID 20' },
+      { at: '2016-03-01T10:00:00.000Z', kind: 'problem', problemId: 'Problem ID 19' },
+      { at: '2016-03-02T10:00:00.000Z', kind: 'problem', problemId: null },
+      { at: '2016-03-03T10:00:00.000Z', kind: 'problem', problemId: 'Problem ID 20' },
+    ]);
+    expect(timeline.filter((e) => e.kind === 'fields')[1]).toEqual({ at: '2016-03-01T11:00:00.000Z', kind: 'fields', category: 'Category 45', location: 'Location 18' });
+    expect(event.envelope.data.incident.problemId).toBe('Problem ID 20');
+  });
+
+  it('refuses bad timeline entries and a top-level problemId that disagrees with a 422 naming the field, storing nothing', async () => {
+    const send = (timeline: unknown[], extra: Record<string, unknown> = {}) =>
+      as.admin.post('/api/v1/incidents/import').send({ ...body, sourceNumber: 'INC0009999', ...extra, timeline: [...body.timeline, ...timeline] });
+    const at = '2016-03-01T10:00:00Z';
+    const cases: [unknown[], Record<string, unknown>, string][] = [
+      [[{ at, kind: 'links', problemId: 'P1' }], {}, 'timeline.6.kind'],
+      [[{ at, kind: 'problem' }], {}, 'timeline.6.problemId'],
+      [[{ at, kind: 'problem', problemId: '' }], {}, 'timeline.6.problemId'],
+      [[{ at, kind: 'problem', problemId: 42 }], {}, 'timeline.6.problemId'],
+      [[{ at, kind: 'problem', problemId: 'p'.repeat(256) }], {}, 'timeline.6.problemId'],
+      [[{ at, kind: 'problem', problemId: 'P1', state: 'resolved' }], {}, 'timeline.6.state'],
+      [[{ at, kind: 'state', state: 'in_progress', problemId: 'P1' }], {}, 'timeline.6.problemId'],
+      [[{ at, kind: 'fields' }], {}, 'timeline.6'],
+      [[{ at, kind: 'fields', category: 7 }], {}, 'timeline.6.category'],
+      [[{ at, kind: 'fields', impact: 1 }], {}, 'timeline.6.impact'],
+      [[{ at, kind: 'problem', problemId: 'P1' }], { problemId: 'P2' }, 'problemId'],
+      [[{ at, kind: 'problem', problemId: 'P1' }], { problemId: null }, 'problemId'],
+      [[{ at, kind: 'fields', location: 'L1' }], { location: 'L2' }, 'location'],
+    ];
+    for (const [timeline, extra, field] of cases) {
+      const res = await send(timeline, extra);
+      expect([JSON.stringify(timeline), res.status]).toEqual([JSON.stringify(timeline), 422]);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect(await svc.ctx.knex('incident').where({ source_number: 'INC0009999' }).first()).toBeUndefined();
+    expect((await send([{ at, kind: 'problem', problemId: 'P1' }], { problemId: 'P1' })).status).toBe(201);
+  });
 });
 
 describe('lists and OpenAPI', () => {

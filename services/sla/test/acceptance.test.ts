@@ -129,6 +129,7 @@ describe('C02: holidays and uneven working days', () => {
 describe('C04: pausing while on hold, including holds across off-hours (Mon-Fri 09-17 UTC, TTR 8 bh)', () => {
   let open: string;
   let done: string;
+  let linked: string;
   const holds = [
     { at: '2025-06-02T09:00:00Z', kind: 'state', state: 'in_progress' },
     { at: '2025-06-02T12:00:00Z', kind: 'state', state: 'on_hold', holdReason: 'awaiting_vendor' },
@@ -142,6 +143,16 @@ describe('C04: pausing while on hold, including holds across off-hours (Mon-Fri 
     await calendarAndDefinition(p, { timeZone: 'UTC', week: weekdays('09:00', '17:00') }, { category, resolution: 'PT8H', pauseStates: ['On Hold', 'Resolved', 'Closed'] });
     open = await importIncident(p, { category, openedAt: '2025-06-02T09:00:00Z', timeline: holds });
     done = await importIncident(p, { category, openedAt: '2025-06-02T09:00:00Z', timeline: [...holds, resolved('2025-06-03T10:00:00Z')], ...RESOLUTION });
+    // the same history with problem links and field changes between (and at) the state moves
+    const links = [
+      { at: '2025-06-02T09:00:00Z', kind: 'fields', category: 'before', location: 'L1' },
+      { at: '2025-06-02T12:00:00Z', kind: 'problem', problemId: 'PRB-A' },
+      { at: '2025-06-02T12:30:00Z', kind: 'fields', category, location: null },
+      { at: '2025-06-02T14:00:00Z', kind: 'problem', problemId: 'PRB-B' },
+      { at: '2025-06-02T18:00:00Z', kind: 'problem', problemId: null },
+      { at: '2025-06-03T09:00:00Z', kind: 'problem', problemId: 'PRB-A' },
+    ];
+    linked = await importIncident(p, { category, openedAt: '2025-06-02T09:00:00Z', timeline: [...links, ...holds, resolved('2025-06-03T10:00:00Z')], ...RESOLUTION });
   });
 
   it('is due 2025-06-03T10:30Z after 6.5 bh active and 1.5 bh paused (neither 17:00 Mon nor 17:00 Tue)', async () => {
@@ -165,6 +176,19 @@ describe('C04: pausing while on hold, including holds across off-hours (Mon-Fri 
   it('resolved at 2025-06-03T10:00Z: met', async () => {
     const c = await clockOf(p, done, 'resolution', (x) => x.status === 'met');
     expect(c).toMatchObject({ dueAt: '2025-06-03T10:30:00.000Z', elapsedMs: 7.5 * H, breachedAt: null });
+  });
+
+  it('with problem links and field changes in its timeline: the same clock (matched by the final category), met', async () => {
+    const c = await clockOf(p, linked, 'resolution', (x) => x.status === 'met');
+    const without = await clockOf(p, done, 'resolution', (x) => x.status === 'met');
+    expect(c).toMatchObject({ dueAt: '2025-06-03T10:30:00.000Z', elapsedMs: 7.5 * H, breachedAt: null, pausedMs: without.pausedMs, stoppedAt: without.stoppedAt });
+    const moves = (id: string) =>
+      waitFor(async () => {
+        const h = ((await clockById(p, id)).history as Array<{ kind: string; at: string }>).map((x) => `${x.kind}@${x.at}`);
+        return h.some((x) => x.startsWith('met@')) && h;
+      });
+    expect(await moves(c.id)).toEqual(await moves(without.id));
+    expect((await p.inc.agent.get(`/api/v1/incidents/${linked}`)).body).toMatchObject({ problemId: 'PRB-A', location: null });
   });
 });
 

@@ -101,6 +101,25 @@ describe('incident events become timeline facts', () => {
     expect(groupsOf(facts)).toEqual(['net']);
   });
 
+  it('ignores the problem and fields entries of an imported timeline: the same facts as without them', () => {
+    const timeline = [
+      { at: '2025-06-02T09:00:00Z', kind: 'priority', priority: 3 },
+      { at: '2025-06-02T11:00:00Z', kind: 'state', state: 'on_hold', holdReason: 'awaiting_problem' },
+      { at: '2025-06-02T15:00:00Z', kind: 'state', state: 'in_progress' },
+      { at: '2025-06-03T12:00:00Z', kind: 'state', state: 'resolved' },
+    ];
+    const extra = [
+      { at: '2025-06-02T09:00:00Z', kind: 'fields', category: 'network', location: null },
+      { at: '2025-06-02T11:00:00Z', kind: 'problem', problemId: 'PRB0000001' },
+      { at: '2025-06-02T13:00:00Z', kind: 'problem', problemId: null },
+      { at: '2025-06-03T12:00:00Z', kind: 'fields', subcategory: 'vpn' },
+    ];
+    const shape = (t: object[]) =>
+      factsOf(env('imported', { source: 'old', sourceNumber: 'X2', incident: { priority: 3, state: 'resolved', problemId: null }, timeline: t })).map(({ id: _id, ...f }) => f);
+    expect(shape([...timeline, ...extra])).toEqual(shape(timeline));
+    expect(shape([extra[1]!, ...timeline, extra[2]!]).map((f) => f.kind)).toEqual(['opened', 'state', 'state', 'resolved']);
+  });
+
   it('normalises state names', () => {
     expect(['On Hold', 'on-hold', ' ON_HOLD '].map(normalizeState)).toEqual(['on_hold', 'on_hold', 'on_hold']);
     expect(stateKind('on_hold', 'on_hold')).toBe('state');

@@ -3,6 +3,7 @@ import { incidentService } from '@itsm/incident-service';
 import { newInstance, startTestService, type RunningService, type ServiceDefinition } from '@itsm/runtime';
 import { EventLogFormatError, parseLogDate, readEventLog, REQUIRED_COLUMNS } from '../src/replay/csv';
 import { DATASET_MATRIX, mapIncident, type TimelineEntry } from '../src/replay/mapping';
+import { apiClient, localToken } from '../src/replay/http';
 import { replay } from '../src/replay/run';
 import { verdictOf, type ClockView } from '../src/replay/sla';
 
@@ -133,6 +134,50 @@ describe('CSV mapping', () => {
     expect(incident!.logPriority).toBe(2);
   });
 
+  it('records problem links, changes and unlinks at their update times, in sys_mod_count order, with the final problem on the record', async () => {
+    const { incident, rejected } = await mapOne(
+      csv(
+        { sys_mod_count: '3', sys_updated_at: '01-03-2016 12:00', problem_id: '?', sys_updated_by: 'Updated by 4' },
+        { sys_mod_count: '0', problem_id: 'Problem ID  20' },
+        { sys_mod_count: '1', sys_updated_at: '01-03-2016 10:00', problem_id: 'Problem ID  19', sys_updated_by: 'Updated by 2' },
+        { sys_mod_count: '2', sys_updated_at: '01-03-2016 11:00', problem_id: 'Problem ID  19' },
+        { sys_mod_count: '4', sys_updated_at: '01-03-2016 13:00', problem_id: 'Problem ID  20' },
+      ),
+    );
+    expect(rejected).toEqual([]);
+    expect(incident!.body.timeline.filter((e) => e.kind === 'problem').map((e) => [e.at.slice(11, 16), e.problemId, e.by])).toEqual([
+      ['09:05', 'Problem ID  20', 'Updated by 1'],
+      ['10:00', 'Problem ID  19', 'Updated by 2'],
+      ['12:00', null, 'Updated by 4'],
+      ['13:00', 'Problem ID  20', 'Updated by 1'],
+    ]);
+    expect(incident!.body.problemId).toBe('Problem ID  20');
+  });
+
+  it('sends no problem entry for an incident never linked to a problem', async () => {
+    const { incident } = await mapOne(csv({ sys_mod_count: '0' }, { sys_mod_count: '1', incident_state: 'Active', sys_updated_at: '01-03-2016 10:00' }));
+    expect(incident!.body.timeline.filter((e) => e.kind === 'problem')).toEqual([]);
+    expect(incident!.body.problemId).toBeNull();
+  });
+
+  it('records category, subcategory, symptom and location as they change, only the changed ones, with the final values on the record', async () => {
+    const { incident } = await mapOne(
+      csv(
+        { sys_mod_count: '0', location: '?' },
+        { sys_mod_count: '1', sys_updated_at: '01-03-2016 10:00', location: '?', assigned_to: 'Resolver 1' },
+        { sys_mod_count: '2', sys_updated_at: '01-03-2016 11:00', category: 'Category 2', u_symptom: 'Symptom 9', location: 'Location 4', sys_updated_by: 'Updated by 2' },
+        { sys_mod_count: '3', sys_updated_at: '01-03-2016 12:00', category: 'Category 2', subcategory: 'Subcategory 3', u_symptom: '?', location: 'Location 4' },
+      ),
+    );
+    const b = incident!.body;
+    expect(b.timeline.filter((e) => e.kind === 'fields').map(({ kind: _kind, ...e }) => e)).toEqual([
+      { at: '2016-03-01T09:05:00.000Z', category: 'Category 1', subcategory: 'Subcategory 1', symptom: 'Symptom 1', by: 'Updated by 1' },
+      { at: '2016-03-01T11:00:00.000Z', category: 'Category 2', symptom: 'Symptom 9', location: 'Location 4', by: 'Updated by 2' },
+      { at: '2016-03-01T12:00:00.000Z', subcategory: 'Subcategory 3', symptom: null, by: 'Updated by 1' },
+    ]);
+    expect(b).toMatchObject({ category: 'Category 2', subcategory: 'Subcategory 3', symptom: null, location: 'Location 4' });
+  });
+
   it('rejects a row with a bad date, naming the column and the value, and keeps the others', async () => {
     const { incident, rejected } = await mapOne(
       csv({ sys_mod_count: '0' }, { sys_mod_count: '1', incident_state: 'Active', sys_updated_at: '31-02-2016 10:00' }, { sys_mod_count: '2', incident_state: 'Resolved', sys_updated_at: '01-03-2016 11:00' }),
@@ -218,6 +263,15 @@ describe('replay of the real log (first 60 incidents) through the Incident servi
     expect(first.refused).toEqual([]);
     expect(partial.eventsImported + first.eventsImported).toBeGreaterThan(60 * 3);
     expect(first.priority).toEqual({ compared: 60, agree: 60, disagreements: [] });
+
+    // the whole timeline, problem links and category changes included, is in the history at the log's times
+    const api = apiClient(await localToken('replay-test', ['agent']));
+    const historyOf = async (sourceNumber: string, field: string) => {
+      const res = await api.request<{ items: { at: string; field: string; from: unknown; to: unknown }[] }>('GET', `${incident.url}/api/v1/incidents/${first.numbers.get(sourceNumber)}/history`);
+      return res.body.items.filter((h) => h.field === field).map((h) => [h.at, h.from, h.to]);
+    };
+    expect(await historyOf('INC0000092', 'problemId')).toEqual([['2016-02-29T10:07:00.000Z', null, 'Problem ID  2']]);
+    expect((await historyOf('INC0000079', 'category')).map((r) => r[2])).toEqual(['Category 8', 'Category 55']);
 
     const second = await replay({ input: { path: DATASET }, incidentUrl: incident.url, slaUrl: null, limit: 60, concurrency: 8 });
     expect(second.imported).toBe(0);

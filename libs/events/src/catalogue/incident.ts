@@ -104,6 +104,13 @@ export const incidentEvents = {
           priority: priority.optional(),
           assignmentGroup: z.string().nullable().optional(),
           assignee: z.string().nullable().optional(),
+          /** additive: kind `problem`, the problem linked from `at` on (null = unlinked) */
+          problemId: z.string().nullable().optional(),
+          /** additive: kind `fields`, the values from `at` on (absent = unchanged) */
+          category: z.string().nullable().optional(),
+          subcategory: z.string().nullable().optional(),
+          symptom: z.string().nullable().optional(),
+          location: z.string().nullable().optional(),
         }),
       ),
       madeSla: z.boolean().nullable().optional(),

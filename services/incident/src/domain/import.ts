@@ -3,15 +3,35 @@ import { isActive } from './lifecycle';
 import { matrixPriority, type PriorityMatrix } from './priority';
 import type { ContactType, FieldChange, HoldReason, Incident, State } from './types';
 
-export interface TimelineEntry {
+/** The record fields a `fields` timeline entry may change (absent = unchanged, null = cleared). */
+export const TIMELINE_FIELDS = ['category', 'subcategory', 'symptom', 'location'] as const;
+export type TimelineField = (typeof TIMELINE_FIELDS)[number];
+
+export type TimelineKind = 'state' | 'assignment' | 'priority' | 'problem' | 'fields';
+
+export interface TimelineEntry extends Partial<Record<TimelineField, string | null>> {
   at: Date;
-  kind: 'state' | 'assignment' | 'priority';
+  kind: TimelineKind;
   state?: State;
   holdReason?: HoldReason | null;
   assignmentGroup?: string | null;
   assignee?: string | null;
   priority?: number;
+  /** kind `problem`: the problem linked from `at` on; null unlinks */
+  problemId?: string | null;
   by?: string;
+}
+
+/**
+ * The values a `problem` or `fields` entry carries, for the imported event
+ * (the other kinds' values are copied by the import service).
+ */
+export function timelineValues(e: TimelineEntry): Partial<Record<TimelineField | 'problemId', string | null>> {
+  if (e.kind === 'problem') return { problemId: e.problemId ?? null };
+  if (e.kind !== 'fields') return {};
+  const out: Partial<Record<TimelineField, string | null>> = {};
+  for (const f of TIMELINE_FIELDS) if (e[f] !== undefined) out[f] = e[f];
+  return out;
 }
 
 export interface ImportInput {
@@ -54,11 +74,17 @@ export interface ImportedHistory {
  * move (C11), closed_at on close, reopens counted.
  */
 export function replayImport(input: ImportInput, ids: { id: string; number: string }, matrix: PriorityMatrix, importer: string) {
+  input.timeline.forEach((e, i) => {
+    if (e.kind === 'fields' && !TIMELINE_FIELDS.some((f) => e[f] !== undefined)) {
+      throw new ValidationError(`timeline.${i}: a fields entry changes nothing`, [{ field: `timeline.${i}`, message: `names none of ${TIMELINE_FIELDS.join(', ')}` }]);
+    }
+  });
   const timeline = [...input.timeline].sort((a, b) => a.at.getTime() - b.at.getTime());
   const first = timeline[0];
   if (first && first.at.getTime() < input.openedAt.getTime()) {
     throw new ValidationError('The timeline starts before openedAt', [{ field: 'timeline.0.at', message: 'is before openedAt' }]);
   }
+  const opening = openingValues(input, timeline);
   const computed = matrixPriority(matrix, input.impact, input.urgency);
   const priority = input.priority ?? computed;
   const inc: Incident = {
@@ -69,10 +95,10 @@ export function replayImport(input: ImportInput, ids: { id: string; number: stri
     callerId: input.callerId,
     openedBy: input.openedBy ?? importer,
     contactType: input.contactType,
-    location: input.location ?? null,
-    category: input.category ?? null,
-    subcategory: input.subcategory ?? null,
-    symptom: input.symptom ?? null,
+    location: opening.location,
+    category: opening.category,
+    subcategory: opening.subcategory,
+    symptom: opening.symptom,
     ciId: input.ciId ?? null,
     impact: input.impact,
     urgency: input.urgency,
@@ -86,7 +112,7 @@ export function replayImport(input: ImportInput, ids: { id: string; number: stri
     reopenCount: 0,
     parentId: null,
     major: false,
-    problemId: input.problemId ?? null,
+    problemId: opening.problemId,
     causedByChange: input.causedByChange ?? null,
     awaitingChange: null,
     resolutionCode: null,
@@ -139,6 +165,10 @@ export function replayImport(input: ImportInput, ids: { id: string; number: stri
       if (assignee !== null && inc.firstResponseAt === null) set('firstResponseAt', e.at);
     } else if (e.kind === 'priority' && e.priority !== undefined) {
       set('priority', e.priority);
+    } else if (e.kind === 'problem') {
+      set('problemId', e.problemId ?? null);
+    } else if (e.kind === 'fields') {
+      for (const f of TIMELINE_FIELDS) if (e[f] !== undefined) set(f, e[f]);
     }
     if (changes.length) history.push({ at: e.at, by: e.by ?? importer, changes });
     inc.updatedAt = e.at;
@@ -148,4 +178,35 @@ export function replayImport(input: ImportInput, ids: { id: string; number: stri
     inc.resolutionNotes = input.resolutionNotes ?? null;
   }
   return { incident: inc, history, timeline };
+}
+
+/**
+ * The values the record opens with for the fields that timeline entries can
+ * change. A field that no entry changes opens with its top-level value (which
+ * is then also its final value). A field that entries change opens empty and
+ * takes each entry's value at its time, so its final value is the last
+ * entry's; a top-level value sent as well must equal it (a 422 naming the
+ * field otherwise: the top-level value is the record's final state, never
+ * the one at the opening).
+ */
+function openingValues(input: ImportInput, timeline: TimelineEntry[]): Record<TimelineField | 'problemId', string | null> {
+  const last = new Map<TimelineField | 'problemId', string | null>();
+  for (const e of timeline) for (const [f, v] of Object.entries(timelineValues(e))) last.set(f as TimelineField | 'problemId', v ?? null);
+  const out = {} as Record<TimelineField | 'problemId', string | null>;
+  const issues: { field: string; message: string }[] = [];
+  for (const f of [...TIMELINE_FIELDS, 'problemId'] as const) {
+    const top = input[f];
+    if (!last.has(f)) {
+      out[f] = top ?? null;
+      continue;
+    }
+    out[f] = null;
+    const final = last.get(f) ?? null;
+    if (top !== undefined && top !== final) {
+      const kind = f === 'problemId' ? 'problem' : 'fields';
+      issues.push({ field: f, message: `is ${JSON.stringify(top)} but the last ${kind} entry of the timeline sets ${JSON.stringify(final)}; the top-level value is the final one: send the same or leave it out` });
+    }
+  }
+  if (issues.length) throw new ValidationError(`The timeline disagrees with ${issues.map((i) => i.field).join(', ')}`, issues);
+  return out;
 }

@@ -1,6 +1,7 @@
 import { NotFoundError } from '@itsm/core';
 import { withTransaction } from '@itsm/db';
 import { etag, z, type HttpApi } from '@itsm/http';
+import { TIMELINE_FIELDS } from '../domain/import';
 import { validateMatrix } from '../domain/priority';
 import { lifecycleSettingsSchema } from '../domain/settings';
 import { CONTACT_TYPES, HOLD_REASONS, STATES } from '../domain/types';
@@ -17,6 +18,40 @@ const matrixDto = z.object({ matrix: z.array(z.array(z.number().int().min(1).max
 });
 
 const instant = z.iso.datetime({ offset: true });
+const entryBase = { at: instant, by: shortText().optional().openapi({ description: 'Author of the history row (the importer when absent)' }) };
+const fieldValue = shortText().nullable().optional();
+/** One step of an imported timeline, by kind (unknown kinds and fields of another kind are refused, naming them). */
+const timelineEntry = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      ...entryBase,
+      kind: z.enum(['state', 'assignment', 'priority']),
+      state: z.enum(STATES).optional(),
+      holdReason: z.enum(HOLD_REASONS).nullable().optional(),
+      assignmentGroup: shortText().nullable().optional(),
+      assignee: shortText().nullable().optional(),
+      priority: z.number().int().min(1).max(5).optional(),
+    }),
+    z.strictObject({
+      ...entryBase,
+      kind: z.literal('problem'),
+      problemId: shortText().min(1).nullable().openapi({ description: 'The problem linked from `at` on (links, or changes the link); null unlinks' }),
+    }),
+    z
+      .strictObject({
+        ...entryBase,
+        kind: z.literal('fields'),
+        category: fieldValue,
+        subcategory: fieldValue,
+        symptom: fieldValue,
+        location: fieldValue,
+      })
+      .refine((e) => TIMELINE_FIELDS.some((f) => e[f] !== undefined), { message: `names none of ${TIMELINE_FIELDS.join(', ')}` }),
+  ])
+  .openapi('IncidentImportTimelineEntry', {
+    description:
+      'kind state | assignment | priority: the state (and hold reason), assignment or priority from `at` on. kind problem: `problemId` linked from `at` on (null unlinks). kind fields: the category, subcategory, symptom or location from `at` on (absent = unchanged, null = cleared). A field that entries change opens empty; its final value is the last entry\'s (a top-level value sent as well must equal it, or the import is refused with a 422 naming the field).',
+  });
 export const importBody = z
   .object({
     source: shortText(100).min(1).default('import'),
@@ -34,27 +69,17 @@ export const importBody = z
     impact: z.number().int().min(1).max(3),
     urgency: z.number().int().min(1).max(3),
     priority: z.number().int().min(1).max(5).optional(),
-    problemId: shortText().nullable().optional(),
+    problemId: shortText()
+      .nullable()
+      .optional()
+      .openapi({ description: 'The final problem link. With `problem` timeline entries it may be left out; when sent it must equal the last entry\'s (422 otherwise)' }),
     causedByChange: shortText().nullable().optional(),
     resolutionCode: shortText().nullable().optional(),
     resolutionNotes: text(MIB).nullable().optional(),
     knowledge: z.boolean().optional(),
     madeSla: z.boolean().nullable().optional(),
     openedAt: instant,
-    timeline: z
-      .array(
-        z.strictObject({
-          at: instant,
-          kind: z.enum(['state', 'assignment', 'priority']),
-          state: z.enum(STATES).optional(),
-          holdReason: z.enum(HOLD_REASONS).nullable().optional(),
-          assignmentGroup: shortText().nullable().optional(),
-          assignee: shortText().nullable().optional(),
-          priority: z.number().int().min(1).max(5).optional(),
-          by: shortText().optional(),
-        }),
-      )
-      .max(10_000),
+    timeline: z.array(timelineEntry).max(10_000),
   })
   .openapi('IncidentImport');
 

@@ -1,7 +1,7 @@
 import { newId } from '@itsm/core';
 import { isUniqueViolation, withTransaction } from '@itsm/db';
 import { appendOutbox, incidentEvents } from '@itsm/events';
-import { replayImport, type ImportInput } from '../domain/import';
+import { replayImport, timelineValues, type ImportInput } from '../domain/import';
 import type { Actor, Incident } from '../domain/types';
 import * as repo from '../repository/incident.repository';
 import type { IncidentService } from './incident.service';
@@ -43,6 +43,7 @@ export async function importIncident(svc: IncidentService, input: ImportInput, a
               ...(e.priority !== undefined ? { priority: e.priority } : {}),
               ...(e.assignmentGroup !== undefined ? { assignmentGroup: e.assignmentGroup } : {}),
               ...(e.assignee !== undefined ? { assignee: e.assignee } : {}),
+              ...timelineValues(e),
             })),
             madeSla: madeSla ?? null,
           },

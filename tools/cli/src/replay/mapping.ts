@@ -30,14 +30,20 @@ export const CONTACT_MAP: Record<string, ContactType> = {
   monitoring: 'monitoring',
 };
 
-export interface TimelineEntry {
+/** The record fields whose changes over time go in `fields` entries (log column → our field). */
+export const FIELD_COLUMNS = { category: 'category', subcategory: 'subcategory', symptom: 'u_symptom', location: 'location' } as const;
+export type TimelineField = keyof typeof FIELD_COLUMNS;
+
+export interface TimelineEntry extends Partial<Record<TimelineField, string | null>> {
   at: string;
-  kind: 'state' | 'assignment' | 'priority';
+  kind: 'state' | 'assignment' | 'priority' | 'problem' | 'fields';
   state?: State;
   holdReason?: HoldReason | null;
   assignmentGroup?: string | null;
   assignee?: string | null;
   priority?: number;
+  /** kind `problem`: the problem linked from `at` on; null unlinks */
+  problemId?: string | null;
   by?: string;
 }
 
@@ -220,6 +226,8 @@ export function mapIncident(number: string, logRows: LogRow[], opts: MapOptions)
   // the record starts with the priority of its final impact and urgency; the
   // first row's priority applies from the first update when it differs
   let priority = ours(last);
+  let problem: string | null = null;
+  const fields: Record<TimelineField, string | null> = { category: null, subcategory: null, symptom: null, location: null };
   for (const r of rows) {
     const at = iso(r.updatedAt);
     const by = value(r.raw.sys_updated_by) ?? undefined;
@@ -239,6 +247,17 @@ export function mapIncident(number: string, logRows: LogRow[], opts: MapOptions)
       state = r.state;
       hold = r.holdReason;
     }
+    const p = value(r.raw.problem_id);
+    if (p !== problem) {
+      timeline.push({ at, kind: 'problem', problemId: p, ...(by ? { by } : {}) });
+      problem = p;
+    }
+    const changed: Partial<Record<TimelineField, string | null>> = {};
+    for (const [f, col] of Object.entries(FIELD_COLUMNS) as [TimelineField, (typeof FIELD_COLUMNS)[TimelineField]][]) {
+      const x = value(r.raw[col]);
+      if (x !== fields[f]) changed[f] = fields[f] = x;
+    }
+    if (Object.keys(changed).length) timeline.push({ at, kind: 'fields', ...changed, ...(by ? { by } : {}) });
   }
 
   const v = (c: keyof LogRow['raw']) => value(last.raw[c]);
