@@ -62,9 +62,24 @@ export function newEvent<S extends z.ZodType>(e: NewEvent<S>): NewEvent<S> {
  * published if and only if the transaction commits. Append AFTER writing the
  * aggregate row, so that the row lock orders one aggregate's events.
  * Validates each payload against the catalogue (a bad event is a bug: it throws).
+ *
+ * `alongside` are the writes the events record (the aggregate's insert or
+ * update, its history rows): they go in the same SQL statement as the outbox
+ * rows (data-modifying CTEs, all or nothing), one round trip for the whole write.
+ * Row locks are still taken first by the caller's `SELECT ... FOR UPDATE`.
+ * When that one statement is the whole write (a create that read nothing it
+ * must lock), `trx` may be the knex instance: a single statement is atomic.
  */
-export async function appendOutbox(trx: Knex.Transaction, source: string, events: NewEvent[]): Promise<EventEnvelope[]> {
-  if (events.length === 0) return [];
+export async function appendOutbox(
+  trx: Knex.Transaction | Knex,
+  source: string,
+  events: NewEvent[],
+  alongside: Knex.QueryBuilder[] = [],
+): Promise<EventEnvelope[]> {
+  if (events.length === 0) {
+    if (alongside.length > 0) await writeTogether(trx, alongside);
+    return [];
+  }
   const now = new Date().toISOString();
   const envelopes = events.map((e): EventEnvelope => {
     const def = EVENT_CATALOGUE.get(e.event.type);
@@ -88,18 +103,27 @@ export async function appendOutbox(trx: Knex.Transaction, source: string, events
       data,
     };
   });
-  const insert = trx('outbox')
-    .insert(
-      envelopes.map((env) => ({
-        id: env.id,
-        topic: topicForType(env.type),
-        partition_key: env.partitionkey,
-        type: env.type,
-        envelope: env,
-      })),
-    )
-    .toSQL();
+  const insert = trx('outbox').insert(
+    envelopes.map((env) => ({
+      id: env.id,
+      topic: topicForType(env.type),
+      partition_key: env.partitionkey,
+      type: env.type,
+      envelope: env,
+    })),
+  );
   // One round trip; the notification reaches listeners only when the transaction commits.
-  await trx.raw(`WITH appended AS (${insert.sql}) SELECT pg_notify(?, ?)`, [...insert.bindings, OUTBOX_CHANNEL, '']);
+  const ctes = [...alongside, insert].map((_, i) => `w${i} AS (?)`).join(', ');
+  await trx.raw(`WITH ${ctes} SELECT pg_notify(?, ?)`, [...alongside, insert, OUTBOX_CHANNEL, '']);
   return envelopes;
+}
+
+/** Runs several writes as one statement (data-modifying CTEs). */
+async function writeTogether(trx: Knex.Transaction | Knex, writes: Knex.QueryBuilder[]): Promise<void> {
+  if (writes.length === 1) {
+    await writes[0];
+    return;
+  }
+  const ctes = writes.slice(1).map((_, i) => `w${i} AS (?)`).join(', ');
+  await trx.raw(`WITH ${ctes} ?`, [...writes.slice(1), writes[0]]);
 }

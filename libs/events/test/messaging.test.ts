@@ -112,6 +112,44 @@ it('delivers an event written in a committed transaction to a consumer on Kafka'
   expect(row.envelope).toMatchObject({ type: 'itsm.incident.created.v1', subject, source: 'test-service', version: 1 });
 });
 
+it('writes the records it is given and the outbox rows in one statement, all or nothing', async () => {
+  const subject = `INC-${uniqueSuffix()}`;
+  const event = { event: incidentEvents.created, subject, data: snapshot(subject), version: 1 };
+  // on its own (no transaction): the one statement is the whole write
+  await appendOutbox(db.knex, 'test-service', [event], [db.knex('effect').insert({ subject, n: 1 }), db.knex('effect').insert({ subject, n: 2 })]);
+  expect((await effects(subject)).sort()).toEqual([1, 2]);
+  expect(await db.knex('outbox').where({ partition_key: subject }).count({ n: '*' })).toEqual([{ n: 1 }]);
+  // an event whose payload is invalid writes neither the records nor any outbox row
+  const other = `INC-${uniqueSuffix()}`;
+  await expect(
+    appendOutbox(db.knex, 'test-service', [{ ...event, subject: other, data: { bad: true } as never }], [db.knex('effect').insert({ subject: other, n: 1 })]),
+  ).rejects.toThrow();
+  // a failing record write rolls the outbox row back with it
+  await expect(
+    appendOutbox(db.knex, 'test-service', [{ ...event, subject: other }], [db.knex('effect').insert({ subject: other, n: 'not a number' as never })]),
+  ).rejects.toThrow();
+  expect(await effects(other)).toEqual([]);
+  expect(await db.knex('outbox').where({ partition_key: other }).count({ n: '*' })).toEqual([{ n: 0 }]);
+});
+
+it('publishes rows committed while it was publishing, without waiting for the poll', async () => {
+  const prefix = `INC-${uniqueSuffix()}`;
+  await startRecorder(prefix);
+  const relay = new OutboxRelay({ knex: db.knex, kafka, databaseUrl: db.url, logger, pollIntervalMs: 60_000, topicPrefix });
+  started.push(relay);
+  await relay.start();
+  await waitFor(async () => relay.isLeader);
+  // a steady stream: many commits land while a batch is on its way to Kafka
+  for (let i = 0; i < 40; i++) {
+    await emit(`${prefix}-${i}`, 1);
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  const delivered = async () => (await db.knex('effect').where('subject', 'like', `${prefix}-%`).count({ n: '*' }))[0]!.n;
+  // the poll fallback is a minute away: only notifications can have woken it
+  expect(await waitFor(async () => (await delivered()) === 40 && 40, { timeoutMs: 15_000 })).toBe(40);
+  expect(relay.stats.batches).toBeLessThan(40);
+});
+
 it('publishes nothing for a rolled-back transaction', async () => {
   const subject = `INC-${uniqueSuffix()}`;
   await expect(

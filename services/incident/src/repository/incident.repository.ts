@@ -76,14 +76,23 @@ export async function nextNumber(db: Db): Promise<string> {
   return formatNumber('INC', rows[0].n);
 }
 
-export async function insertIncident(trx: Db, inc: Incident): Promise<void> {
-  await trx('incident').insert(toRow(inc));
+/** A new incident number and the settings in force, in one round trip (every create needs both). */
+export async function nextNumberWithSettings(db: Db): Promise<{ number: string; settings: Record<string, unknown> }> {
+  const { rows } = await db.raw<{ rows: { n: number; settings: Record<string, unknown> }[] }>(
+    "SELECT nextval('incident_number_seq') AS n, coalesce((SELECT jsonb_object_agg(key, value) FROM incident_setting), '{}'::jsonb) AS settings",
+  );
+  return { number: formatNumber('INC', rows[0].n), settings: rows[0].settings };
 }
 
-/** Writes the changed record; the caller already holds the row lock (findForUpdate). */
-export async function updateIncident(trx: Db, inc: Incident): Promise<void> {
+/** The insert of a new record (a query builder: await it, or hand it to `appendOutbox` to write with the events). */
+export function insertIncident(trx: Db, inc: Incident): Knex.QueryBuilder {
+  return trx('incident').insert(toRow(inc));
+}
+
+/** The update of a changed record; the caller already holds the row lock (findForUpdate). */
+export function updateIncident(trx: Db, inc: Incident): Knex.QueryBuilder {
   const { id: _id, number: _n, ...row } = toRow(inc);
-  await trx('incident').where({ id: inc.id }).update(row);
+  return trx('incident').where({ id: inc.id }).update(row);
 }
 
 export async function findByNumber(db: Db, number: string): Promise<Incident | undefined> {
@@ -146,9 +155,10 @@ export async function dueForCloseForUpdate(trx: Knex.Transaction, before: Date, 
   return rows.map(fromRow);
 }
 
-export async function insertHistory(trx: Db, inc: Incident, actor: { id: string; name?: string }, at: Date, changes: FieldChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  await trx('incident_history').insert(
+/** The history rows of one change (a query builder, or undefined when nothing changed). */
+export function insertHistory(trx: Db, inc: Incident, actor: { id: string; name?: string }, at: Date, changes: FieldChange[]): Knex.QueryBuilder | undefined {
+  if (changes.length === 0) return undefined;
+  return trx('incident_history').insert(
     changes.map((c) => ({
       incident_id: inc.id,
       at,

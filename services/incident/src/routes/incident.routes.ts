@@ -1,5 +1,6 @@
 import { ForbiddenError, NotFoundError } from '@itsm/core';
 import { etag, idempotencyKeyOf, paginationQuery, requireIfMatch, runIdempotent, sortQuery, z, type HttpApi } from '@itsm/http';
+import type { Knex } from '@itsm/db';
 import { STATES } from '../domain/types';
 import { SORTABLE, countIncidents, listIncidents, similarIncidents, type IncidentFilter } from '../repository/query.repository';
 import type { IncidentService } from '../service/incident.service';
@@ -70,10 +71,13 @@ export function incidentRoutes(api: HttpApi, svc: IncidentService): void {
         throw new ForbiddenError('Requesters cannot assign incidents', { fields: ['assignmentGroup', 'assignee'].filter((f) => body[f as 'assignee']) });
       }
       const input = { ...body, callerId: agent ? (body.callerId ?? user.id) : user.id, contactType: agent ? (body.contactType ?? 'portal') : ('portal' as const) };
-      const r = await runIdempotent(svc.knex, { scope: `incident.create:${user.id}`, key: idempotencyKeyOf(req), requestBody: body }, async (trx) => {
-        const inc = await svc.createIn(trx, input, actorOf(user));
+      const create = async (db: Knex | Knex.Transaction) => {
+        const inc = await svc.createIn(db, input, actorOf(user));
         return { status: 201, body: toDto(inc, user), headers: { ETag: etag(inc.version), Location: `/api/v1/incidents/${inc.number}` } };
-      });
+      };
+      const key = idempotencyKeyOf(req);
+      if (key === undefined) return create(svc.knex);
+      const r = await runIdempotent(svc.knex, { scope: `incident.create:${user.id}`, key, requestBody: body }, create);
       return { status: r.replayed ? 200 : r.status, body: r.body, headers: r.headers };
     },
   });

@@ -32,8 +32,8 @@ export class IncidentService {
     return settingsFrom(await misc.getSettingValues(db));
   }
 
-  async ruleContext(trx: Knex.Transaction, actor: Actor, inc: Incident | null, patch: IncidentFields): Promise<RuleContext> {
-    const settings = await this.settings(trx);
+  async ruleContext(trx: Knex.Transaction | Knex, actor: Actor, inc: Incident | null, patch: IncidentFields, read?: Settings): Promise<RuleContext> {
+    const settings = read ?? (await this.settings(trx));
     const t = assignmentTarget(inc, patch);
     const facts = { groupExists: true, assigneeInGroup: true };
     if (t.changed && t.group !== null) {
@@ -69,11 +69,18 @@ export class IncidentService {
     return inc;
   }
 
-  /** Creates an incident inside the given transaction (the route wraps it in runIdempotent). */
-  async createIn(trx: Knex.Transaction, input: NewIncident, actor: Actor): Promise<Incident> {
-    const ctx = await this.ruleContext(trx, actor, null, input);
-    const d = createIncident(input, { id: newId(), number: await repo.nextNumber(trx) }, ctx);
-    return this.commit(trx, null, d, actor, ctx);
+  /**
+   * Creates an incident: a number and the settings in one query, the rules,
+   * then the record, its history and its event in one statement. `db` is a
+   * transaction when the create is part of more (an Idempotency-Key claim, a
+   * mail); the knex instance otherwise: the one writing statement is atomic
+   * by itself, and a create locks nothing (its number comes from a sequence).
+   */
+  async createIn(db: Knex.Transaction | Knex, input: NewIncident, actor: Actor): Promise<Incident> {
+    const { number, settings } = await repo.nextNumberWithSettings(db);
+    const ctx = await this.ruleContext(db, actor, null, input, settingsFrom(settings));
+    const d = createIncident(input, { id: newId(), number }, ctx);
+    return commit(db, null, d, { actor, at: ctx.now, source: this.deps.source });
   }
 
   async update(number: string, patch: IncidentPatch, expectedVersion: number, actor: Actor): Promise<Incident> {

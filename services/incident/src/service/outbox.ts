@@ -73,22 +73,23 @@ export interface CommitOptions {
 
 /**
  * Writes one decision: the record (insert when `prev` is null, else update
- * with version + 1), its history rows, then its events in the outbox, all in
- * the caller's transaction. Returns the stored record. A decision that
+ * with version + 1), its history rows and its events in the outbox, in one
+ * statement of the caller's transaction (or, for a create, on its own: one
+ * statement is atomic). Returns the stored record. A decision that
  * changes nothing and implies no event writes nothing.
  */
-export async function commit(trx: Knex.Transaction, prev: Incident | null, d: Decision, o: CommitOptions): Promise<Incident> {
+export async function commit(trx: Knex.Transaction | Knex, prev: Incident | null, d: Decision, o: CommitOptions): Promise<Incident> {
   if (prev && d.changes.length === 0 && d.events.length === 0) return prev;
   const next: Incident = prev ? { ...d.next, version: prev.version + 1, updatedAt: o.at } : d.next;
-  if (prev) await repo.updateIncident(trx, next);
-  else await repo.insertIncident(trx, next);
-  await repo.insertHistory(trx, next, o.actor, o.at, prev ? d.changes : [{ field: 'created', from: null, to: next.number }]);
+  const record = prev ? repo.updateIncident(trx, next) : repo.insertIncident(trx, next);
+  const history = repo.insertHistory(trx, next, o.actor, o.at, prev ? d.changes : [{ field: 'created', from: null, to: next.number }]);
   const base = { incident: snapshot(next), by: { id: o.actor.id, ...(o.actor.name ? { name: o.actor.name } : {}) } };
   const events: NewEvent[] = [];
   const common = { subject: next.number, occurredAt: o.at, version: next.version, ...(o.correlationId ? { correlationId: o.correlationId } : {}) };
   const visible = d.changes.filter((c) => c.field !== 'slaNotice');
   if (prev && visible.length > 0) events.push({ ...common, event: incidentEvents.updated, data: { ...base, changes: visible } });
   for (const e of d.events) events.push({ ...common, ...toEvent(e, base) });
-  await appendOutbox(trx, o.source, events);
+  // the record, its history and its events: one statement
+  await appendOutbox(trx, o.source, events, history ? [record, history] : [record]);
   return next;
 }
