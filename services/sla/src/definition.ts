@@ -11,7 +11,7 @@ import { adminRoutes } from './routes/admin.routes';
 import { clockRoutes } from './routes/clock.routes';
 import { createActivities } from './service/activities';
 import type { SlaDeps } from './service/clock.service';
-import { startSignalDrain } from './service/signals';
+import { registerSignalMetrics, startSignalDrain } from './service/signals';
 
 export function slaDeps(ctx: ServiceContext): SlaDeps {
   return {
@@ -33,6 +33,7 @@ export const slaService: ServiceDefinition = {
     const deps = slaDeps(ctx);
     adminRoutes(api, deps);
     clockRoutes(api, deps);
+    registerSignalMetrics(api.metrics, deps.knex);
   },
   consumers: (ctx) => [incidentConsumer(slaDeps(ctx))],
   workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: createActivities(slaDeps(ctx)) }],

@@ -59,6 +59,7 @@ program
   .option('--only <benches>', 'comma-separated subset of create,events,replay,list', list)
   .option('--incident-url <url>', 'Incident service (default: INCIDENT_URL or http://127.0.0.1:3001)')
   .option('--instance <prefix>', 'topic prefix of the platform instance (default: ITSM_INSTANCE or none)')
+  .option('--sla-url <url>', 'events: SLA service, whose earlier clock signals are waited for (default: SLA_URL or http://127.0.0.1:3005)')
   .option('--connections <n>', 'create: concurrent connections', '20')
   .option('--seconds <n>', 'create: duration of each run', '10')
   .option('--rate <n>', 'events: incidents created per second', '50')

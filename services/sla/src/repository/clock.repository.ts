@@ -102,36 +102,56 @@ export async function findTicket(db: Db, number: string): Promise<TicketRecord |
   return r ? ticketFromRow(r) : undefined;
 }
 
+const factRow = (ticketNumber: string, f: TicketFact) => ({
+  id: f.id,
+  ticket_number: ticketNumber,
+  at: new Date(f.at),
+  kind: f.kind,
+  state: f.state ?? null,
+  priority: f.priority === undefined ? null : Number(f.priority),
+  assignment_group: f.assignmentGroup ?? null,
+  has_group: f.assignmentGroup !== undefined,
+  assignee: f.assignee ?? null,
+  event_type: f.eventType,
+});
+
+const factFromRow = (r: Row): TicketFact => {
+  const f: TicketFact = { id: r.id, at: new Date(r.at).getTime(), kind: r.kind, eventType: r.event_type };
+  if (r.state !== null) f.state = r.state;
+  if (r.priority !== null) f.priority = String(r.priority);
+  if (r.has_group) f.assignmentGroup = r.assignment_group;
+  if (r.assignee !== null) f.assignee = r.assignee;
+  return f;
+};
+
 /** Stores new facts; returns those that were new (by id). */
 export async function insertFacts(trx: Knex.Transaction, ticketNumber: string, facts: TicketFact[]): Promise<TicketFact[]> {
-  if (facts.length === 0) return [];
-  const rows = facts.map((f) => ({
-    id: f.id,
-    ticket_number: ticketNumber,
-    at: new Date(f.at),
-    kind: f.kind,
-    state: f.state ?? null,
-    priority: f.priority === undefined ? null : Number(f.priority),
-    assignment_group: f.assignmentGroup ?? null,
-    has_group: f.assignmentGroup !== undefined,
-    assignee: f.assignee ?? null,
-    event_type: f.eventType,
-  }));
-  const inserted: { id: string }[] = await trx('ticket_fact').insert(rows).onConflict('id').ignore().returning('id');
-  const ids = new Set(inserted.map((r) => r.id));
-  return facts.filter((f) => ids.has(f.id));
+  return (await addFacts(trx, ticketNumber, facts)).added;
+}
+
+/**
+ * Stores new facts (by id) and reads the ticket's whole timeline, in one
+ * statement: `all` in timeline order (at, then arrival), `added` those that
+ * were new.
+ */
+export async function addFacts(trx: Knex.Transaction, ticketNumber: string, facts: TicketFact[]): Promise<{ all: TicketFact[]; added: TicketFact[] }> {
+  if (facts.length === 0) return { all: await listFacts(trx, ticketNumber), added: [] };
+  const insert = trx('ticket_fact').insert(facts.map((f) => factRow(ticketNumber, f))).onConflict('id').ignore().returning('*');
+  // a statement's own inserts are not visible to its other parts: the stored rows and the new ones, together
+  const { rows } = await trx.raw<{ rows: Row[] }>(
+    `WITH added AS (?)
+     SELECT *, false AS added FROM ticket_fact WHERE ticket_number = ?
+     UNION ALL SELECT *, true AS added FROM added
+     ORDER BY at, seq`,
+    [insert, ticketNumber],
+  );
+  const all = rows.map(factFromRow);
+  return { all, added: all.filter((_, i) => rows[i]!.added) };
 }
 
 export async function listFacts(db: Db, ticketNumber: string): Promise<TicketFact[]> {
   const rows = await db('ticket_fact').where({ ticket_number: ticketNumber }).orderBy([{ column: 'at' }, { column: 'seq' }]);
-  return rows.map((r: Row) => {
-    const f: TicketFact = { id: r.id, at: new Date(r.at).getTime(), kind: r.kind, eventType: r.event_type };
-    if (r.state !== null) f.state = r.state;
-    if (r.priority !== null) f.priority = String(r.priority);
-    if (r.has_group) f.assignmentGroup = r.assignment_group;
-    if (r.assignee !== null) f.assignee = r.assignee;
-    return f;
-  });
+  return rows.map(factFromRow);
 }
 
 export function clockFromRow(r: Row): ClockRecord {
@@ -192,12 +212,14 @@ function clockToRow(c: ClockRecord): Row {
   };
 }
 
-export async function insertClocks(trx: Knex.Transaction, clocks: readonly ClockRecord[]): Promise<void> {
-  if (clocks.length) await trx('sla_clock').insert(clocks.map(clockToRow));
+/** The insert of new clocks (a query builder: await it, or write it with the events through `appendOutbox`). */
+export function insertClocks(trx: Knex.Transaction, clocks: readonly ClockRecord[]): Knex.QueryBuilder | undefined {
+  return clocks.length ? trx('sla_clock').insert(clocks.map(clockToRow)) : undefined;
 }
 
-export async function updateClock(trx: Knex.Transaction, c: ClockRecord): Promise<void> {
-  await trx('sla_clock').where({ id: c.id }).update(clockToRow(c));
+/** The update of one clock row (a query builder, as `insertClocks`). */
+export function updateClock(trx: Knex.Transaction, c: ClockRecord): Knex.QueryBuilder {
+  return trx('sla_clock').where({ id: c.id }).update(clockToRow(c));
 }
 
 export async function findClock(db: Db, id: string, forUpdate = false): Promise<ClockRecord | undefined> {
@@ -208,9 +230,24 @@ export async function findClock(db: Db, id: string, forUpdate = false): Promise<
 }
 
 export async function clocksOfTicket(db: Db, ticketNumber: string, forUpdate = false): Promise<ClockRecord[]> {
+  return (await clocksOfTicketQuery(db, ticketNumber, forUpdate)).map(clockFromRow);
+}
+
+const clocksOfTicketQuery = (db: Db, ticketNumber: string, forUpdate: boolean) => {
   const q = db('sla_clock').where({ ticket_number: ticketNumber }).orderBy([{ column: 'kind', order: 'desc' }, { column: 'target', order: 'desc' }, { column: 'id' }]);
   if (forUpdate) q.forUpdate();
-  return (await q).map(clockFromRow);
+  return q;
+};
+
+/** The ticket's clocks, locked, each with the fact keys its history holds (what its workflow already recorded). */
+export async function clocksOfTicketWithRecorded(trx: Knex.Transaction, ticketNumber: string): Promise<Array<{ clock: ClockRecord; recorded: string[] }>> {
+  const rows: Row[] = await clocksOfTicketQuery(trx, ticketNumber, true).select(
+    'sla_clock.*',
+    trx.raw(
+      "coalesce((SELECT array_agg(h.fact_key ORDER BY h.id) FROM sla_clock_history h WHERE h.clock_id = sla_clock.id AND h.fact_key IS NOT NULL), '{}') AS recorded_keys",
+    ),
+  );
+  return rows.map((r) => ({ clock: clockFromRow(r), recorded: r.recorded_keys as string[] }));
 }
 
 /** Clocks not stopped that use a calendar or a definition (candidates for a recompute). */
@@ -250,9 +287,9 @@ export async function insertHistory(trx: Knex.Transaction, h: HistoryInput): Pro
   return inserted.length > 0;
 }
 
-/** Appends history rows without fact keys, in one statement. */
-export async function appendHistory(trx: Knex.Transaction, rows: readonly Omit<HistoryInput, 'factKey'>[]): Promise<void> {
-  if (rows.length) await trx('sla_clock_history').insert(rows.map(historyRow));
+/** The insert of history rows without fact keys (a query builder, as `insertClocks`). */
+export function appendHistory(trx: Knex.Transaction, rows: readonly Omit<HistoryInput, 'factKey'>[]): Knex.QueryBuilder | undefined {
+  return rows.length ? trx('sla_clock_history').insert(rows.map(historyRow)) : undefined;
 }
 
 export async function historyOf(db: Db, clockId: string): Promise<HistoryRecord[]> {

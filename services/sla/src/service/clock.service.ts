@@ -34,7 +34,7 @@ import type { DefinitionRecord, TicketRecord } from '../domain/types';
 import * as admin from '../repository/admin.repository';
 import * as repo from '../repository/clock.repository';
 import { currentConfig, type SlaConfig } from '../repository/config.repository';
-import { queueSignals, type PendingSignal } from './signals';
+import { pendingSignalsInsert, queueSignals, type PendingSignal } from './signals';
 
 export interface SlaDeps {
   knex: Knex;
@@ -69,11 +69,9 @@ export async function ingestIncidentEvent(deps: SlaDeps, trx: Knex.Transaction, 
   if (!data.incident) return;
   const imported = env.type === incidentEvents.imported.type ? new Date(env.time) : null;
   const ticket = await repo.upsertTicket(trx, ticketOf(data.incident, imported, env.version));
-  const newFacts = await repo.insertFacts(trx, ticket.number, factsOf(env));
-  const facts = await repo.listFacts(trx, ticket.number);
+  const { all, added } = await repo.addFacts(trx, ticket.number, factsOf(env));
   const config = await currentConfig(trx, deps.knex);
-  const signals = await syncClocks(deps, trx, config, ticket, facts.map(toClockFact), newFacts.map(toClockFact), env.id);
-  await queuePending(deps, trx, signals);
+  await syncClocks(deps, trx, config, ticket, all.map(toClockFact), added.map(toClockFact), env.id);
 }
 
 interface Wanted {
@@ -97,22 +95,29 @@ export function clockIdOf(ticketNumber: string, def: Pick<DefinitionRecord, 'kin
   return `${ticketNumber}:${clockTargetKey(def.kind, target, def.match.assignmentGroup)}`;
 }
 
-/** What one incident event writes, gathered to go in a few statements at the end. */
+/** What one incident event writes, gathered to go in one statement at the end. */
 interface Writes {
   clocks: repo.ClockRecord[];
+  updates: Knex.QueryBuilder[];
   history: repo.HistoryInput[];
   events: NewEvent[];
 }
 
-async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<PendingSignal[]> {
+/**
+ * Brings the ticket's clocks in line with its timeline: new clocks, updated
+ * rows, history, `itsm.sla.*` events and the pending signals for their
+ * workflows, all written in one statement at the end.
+ */
+async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<void> {
   const now = deps.clock.now().getTime();
-  const existing = await repo.clocksOfTicket(trx, ticket.number, true);
+  const existing = await repo.clocksOfTicketWithRecorded(trx, ticket.number);
   const signals: PendingSignal[] = [];
-  const out: Writes = { clocks: [], history: [], events: [] };
+  const out: Writes = { clocks: [], updates: [], history: [], events: [] };
   for (const w of wantedClocks(config, ticket, facts)) {
     const id = clockIdOf(ticket.number, w.def, w.target);
-    const current = existing.find((c) => c.id === id);
-    if (!current) {
+    const found = existing.find((c) => c.clock.id === id);
+    const current = found?.clock;
+    if (!found || !current) {
       const created = createClock(deps, config, ticket, w, id, facts, now, out);
       if (!created) continue;
       signals.push(pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
@@ -135,22 +140,21 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
         details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
       });
       const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
-      signals.push(pending(await startInput(trx, current.id, ticket, snap, facts), recomputeSignal, recompute));
+      signals.push(pending(startInputWith(current.id, ticket, snap, facts, found.recorded), recomputeSignal, recompute));
     }
-    if (newFacts.length === 0) {
-      await saveClock(trx, current, snap, facts, now);
-      continue;
-    }
+    out.updates.push(saveClock(trx, current, snap, facts, now));
+    if (newFacts.length === 0) continue;
     const transitions = transitionsOf(snap, facts, newFacts);
     writeTransitions({ ...current, ...snap }, ticket, transitions, out);
-    await saveClock(trx, current, snap, facts, now);
-    const input = await startInput(trx, id, ticket, snap, facts);
-    signals.push(signalFacts(input, newFacts, transitions, ticket.importedAt));
+    signals.push(signalFacts(startInputWith(id, ticket, snap, facts, found.recorded), newFacts, transitions, ticket.importedAt));
   }
-  await repo.insertClocks(trx, out.clocks);
-  await repo.appendHistory(trx, out.history);
-  await appendOutbox(trx, deps.source, out.events.map((e) => ({ ...e, causationId })));
-  return signals;
+  const writes = [repo.insertClocks(trx, out.clocks), ...out.updates, repo.appendHistory(trx, out.history), pendingSignalsInsert(trx, opts(deps), signals)];
+  await appendOutbox(
+    trx,
+    deps.source,
+    out.events.map((e) => ({ ...e, causationId })),
+    writes.filter((w): w is Knex.QueryBuilder => w !== undefined),
+  );
 }
 
 const opts = (deps: SlaDeps) => ({ taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix });
@@ -265,10 +269,10 @@ function writeTransitions(c: repo.ClockRecord, ticket: TicketRecord, transitions
   }
 }
 
-/** Refreshes the row from the clock's evaluation now (the workflow keeps it in step as well). */
-async function saveClock(trx: Knex.Transaction, current: repo.ClockRecord, snap: ClockSnapshot, facts: ClockFact[], now: number): Promise<void> {
+/** The row refreshed from the clock's evaluation now (the workflow keeps it in step as well): a query builder to await or write with others. */
+function saveClock(trx: Knex.Transaction, current: repo.ClockRecord, snap: ClockSnapshot, facts: ClockFact[], now: number): Knex.QueryBuilder {
   const c = evaluate(snap, facts, now);
-  await repo.updateClock(trx, {
+  return repo.updateClock(trx, {
     ...current,
     definitionId: snap.definition.id,
     definition: snap.definition,

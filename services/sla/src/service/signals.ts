@@ -15,6 +15,7 @@
 import type { Logger } from '@itsm/core';
 import type { Knex } from '@itsm/db';
 import type { Client, SignalDefinition } from '@temporalio/client';
+import { Gauge, type Registry } from 'prom-client';
 import {
   clockWorkflowId,
   factsSignal,
@@ -49,8 +50,13 @@ export interface PendingSignal<T = unknown> {
 
 /** Writes signal-with-starts to send once the transaction commits (one statement, in the given order). */
 export async function queueSignals(trx: Knex.Transaction, target: SignalTarget, signals: readonly PendingSignal[]): Promise<void> {
-  if (signals.length === 0) return;
-  await trx('sla_pending_signal').insert(
+  await pendingSignalsInsert(trx, target, signals);
+}
+
+/** The insert of pending signals, in the given order (a query builder, to write with other rows in one statement), or undefined for none. */
+export function pendingSignalsInsert(trx: Knex.Transaction, target: SignalTarget, signals: readonly PendingSignal[]): Knex.QueryBuilder | undefined {
+  if (signals.length === 0) return undefined;
+  return trx('sla_pending_signal').insert(
     signals.map((s) => ({
       workflow_id: clockWorkflowId(s.input, target.workflowIdPrefix),
       signal: s.signal.name,
@@ -187,4 +193,31 @@ export function startSignalDrain(o: DrainOptions): () => Promise<void> {
     if (timer) clearTimeout(timer);
     await running;
   };
+}
+
+/** `/metrics`: how many clock signals wait for Temporal, and how long the oldest has waited. */
+export function registerSignalMetrics(registry: Registry, knex: Knex): void {
+  let last: Promise<{ n: number; age: number }> | undefined;
+  // one query per scrape for both gauges
+  const read = () =>
+    (last ??= knex('sla_pending_signal')
+      .first(knex.raw('count(*)::int AS n'), knex.raw('coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS age'))
+      .then((r: { n: number; age: number } | undefined) => r ?? { n: 0, age: 0 })
+      .finally(() => setImmediate(() => (last = undefined))));
+  new Gauge({
+    name: 'sla_pending_signals',
+    help: 'Clock signal-with-starts written and not yet accepted by Temporal',
+    registers: [registry],
+    async collect() {
+      this.set((await read()).n);
+    },
+  });
+  new Gauge({
+    name: 'sla_pending_signal_oldest_seconds',
+    help: 'How long the oldest pending clock signal has waited',
+    registers: [registry],
+    async collect() {
+      this.set((await read()).age);
+    },
+  });
 }
