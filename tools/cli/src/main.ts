@@ -64,6 +64,7 @@ program
   .option('--seconds <n>', 'create: duration of each run', '10')
   .option('--rate <n>', 'events: incidents created per second', '50')
   .option('--event-seconds <n>', 'events: duration', '20')
+  .option('--warmup <seconds>', 'create and events: seconds of the same load before each measured run, not counted', '5')
   .option('--csv <file>', 'replay: the event log', DEFAULT_CSV)
   .option('--concurrency <n>', 'replay: imports in flight', '8')
   .option('--list-rows <n>', 'list: incidents seeded', '100000')

@@ -26,17 +26,21 @@ export interface Throughput {
 
 export const CREATE_BODY = { title: 'Bench: printer on floor 3 does not print', description: 'Paper jam light stays on after clearing the tray.', impact: 2, urgency: 2, category: 'Hardware' };
 
-export async function createViaApi(o: { url: string; token: string; connections: number; seconds: number; onTick?: (s: number) => void }): Promise<Throughput> {
-  const timer = setInterval(() => o.onTick?.(1), 1000);
-  try {
-    const r = await autocannon({
+/** Incident creates through the API with autocannon; the first `warmupSeconds` (same load) are not counted. */
+export async function createViaApi(o: { url: string; token: string; connections: number; seconds: number; warmupSeconds?: number; onTick?: (s: number) => void }): Promise<Throughput> {
+  const load = (duration: number) =>
+    autocannon({
       url: `${o.url}/api/v1/incidents`,
       method: 'POST',
       connections: o.connections,
-      duration: o.seconds,
+      duration,
       headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(CREATE_BODY),
     });
+  if (o.warmupSeconds) await load(o.warmupSeconds);
+  const timer = setInterval(() => o.onTick?.(1), 1000);
+  try {
+    const r = await load(o.seconds);
     const ok = r['2xx'];
     return { requests: ok, errors: r.errors + r.timeouts + r.non2xx, seconds: o.seconds, perSecond: ok / o.seconds, p50: r.latency.p50, p99: r.latency.p99 };
   } finally {
@@ -57,7 +61,7 @@ const INSERT_HISTORY = 'INSERT INTO incident_history (incident_id, at, actor_id,
 const INSERT_OUTBOX = 'WITH appended AS (INSERT INTO outbox (id, topic, partition_key, type, envelope) VALUES ($1, $2, $3, $4, $5)) SELECT pg_notify($6, $7)';
 
 /** The same create transaction, straight through pg, in a scratch database that is dropped afterwards. */
-export async function createViaPg(o: { connections: number; seconds: number; onTick?: (s: number) => void }): Promise<Throughput> {
+export async function createViaPg(o: { connections: number; seconds: number; warmupSeconds?: number; onTick?: (s: number) => void }): Promise<Throughput> {
   const cfg = loadConfig(commonConfigSchema);
   const database = `itsm_bench_pg_${process.pid}`;
   await ensureDatabase(cfg.POSTGRES_URL, database);
@@ -72,8 +76,7 @@ export async function createViaPg(o: { connections: number; seconds: number; onT
   const pool = new Pool({ connectionString: url.toString(), max: o.connections });
   const latencies: number[] = [];
   let errors = 0;
-  const end = performance.now() + o.seconds * 1000;
-  const timer = setInterval(() => o.onTick?.(1), 1000);
+  let measuring = false;
   const one = async () => {
     const c = await pool.connect();
     const t = performance.now();
@@ -109,21 +112,28 @@ export async function createViaPg(o: { connections: number; seconds: number; onT
       };
       await c.query(INSERT_OUTBOX, [eventId, 'itsm.incident.v1', number, envelope.type, envelope, OUTBOX_CHANNEL, '']);
       await c.query('COMMIT');
-      latencies.push(performance.now() - t);
+      if (measuring) latencies.push(performance.now() - t);
     } catch {
-      errors++;
+      if (measuring) errors++;
       await c.query('ROLLBACK').catch(() => {});
     } finally {
       c.release();
     }
   };
-  const t0 = performance.now();
-  try {
-    await Promise.all(
+  const loop = (until: number) =>
+    Promise.all(
       Array.from({ length: o.connections }, async () => {
-        while (performance.now() < end) await one();
+        while (performance.now() < until) await one();
       }),
     );
+  let timer: NodeJS.Timeout | undefined;
+  let t0 = performance.now();
+  try {
+    if (o.warmupSeconds) await loop(performance.now() + o.warmupSeconds * 1000);
+    measuring = true;
+    t0 = performance.now();
+    timer = setInterval(() => o.onTick?.(1), 1000);
+    await loop(t0 + o.seconds * 1000);
   } finally {
     clearInterval(timer);
     await pool.end();

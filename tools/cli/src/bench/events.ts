@@ -32,6 +32,8 @@ export async function eventLatency(o: {
   token: string;
   rate: number;
   seconds: number;
+  /** seconds at the same rate before the measured run (not counted): the services' code paths warmed up */
+  warmupSeconds?: number;
   /** topic prefix of the platform instance (ITSM_INSTANCE) */
   instance: string;
   waitSeconds: number;
@@ -73,11 +75,14 @@ export async function eventLatency(o: {
     errors++;
     errorsByStatus[status] = (errorsByStatus[status] ?? 0) + 1;
   };
+  const warm = Math.round(o.rate * (o.warmupSeconds ?? 0));
   const total = Math.round(o.rate * o.seconds);
-  const t0 = performance.now();
+  const start = performance.now();
+  const t0 = start + (warm * 1000) / o.rate;
   const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = -warm; i < total; i++) {
     const due = t0 + (i * 1000) / o.rate;
+    const counted = i >= 0;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
@@ -85,12 +90,15 @@ export async function eventLatency(o: {
         .then(async (r) => {
           const at = performance.now();
           const b = (await r.json()) as { number?: string };
+          if (!counted) return;
           if (r.status === 201 && b.number) answered.set(b.number, at);
           else fail(r.status);
         })
-        .catch(() => fail(0)),
+        .catch(() => {
+          if (counted) fail(0);
+        }),
     );
-    o.onProgress?.('create', i + 1);
+    if (counted) o.onProgress?.('create', i + 1);
   }
   await Promise.all(inflight);
   const deadline = performance.now() + o.waitSeconds * 1000;

@@ -23,6 +23,7 @@ export interface BenchOptions {
   seconds: string;
   rate: string;
   eventSeconds: string;
+  warmup: string;
   csv: string;
   concurrency: string;
   listRows: string;
@@ -78,6 +79,11 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const seconds = count('seconds', o.seconds);
   const rate = count('rate', o.rate);
   const eventSeconds = count('event-seconds', o.eventSeconds);
+  const warmup = Number(o.warmup);
+  if (!Number.isFinite(warmup) || warmup < 0) {
+    console.error(`--warmup must be a number of seconds ≥ 0, got ${JSON.stringify(o.warmup)}`);
+    return 2;
+  }
   const concurrency = count('concurrency', o.concurrency);
   const listRows = count('list-rows', o.listRows);
   const listRuns = count('list-runs', o.listRuns);
@@ -99,6 +105,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
       token: agent,
       rate,
       seconds: secs,
+      warmupSeconds: warmup,
       instance,
       waitSeconds: 30,
       onProgress: (p, done) => {
@@ -131,9 +138,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
       return r;
     };
     // the service on its own (nothing downstream reacts), the same transaction straight through pg, then the platform reacting to every create
-    const own = await withFreshIncidentService('create', (url) => run('create via API (own service)', (onTick) => createViaApi({ url, token: agent, connections, seconds, onTick })));
-    const pg = await run('create via pg', (onTick) => createViaPg({ connections, seconds, onTick }));
-    const platform = await run('create via API (platform)', (onTick) => createViaApi({ url: incidentUrl, token: agent, connections, seconds, onTick }));
+    const own = await withFreshIncidentService('create', (url) => run('create via API (own service)', (onTick) => createViaApi({ url, token: agent, connections, seconds, warmupSeconds: warmup, onTick })));
+    const pg = await run('create via pg', (onTick) => createViaPg({ connections, seconds, warmupSeconds: warmup, onTick }));
+    const platform = await run('create via API (platform)', (onTick) => createViaApi({ url: incidentUrl, token: agent, connections, seconds, warmupSeconds: warmup, onTick }));
     figures.push(...throughputFigures(`incident create, API, own service (${connections} conn., ${seconds} s)`, own));
     figures.push(...throughputFigures(`same transaction, pg direct (${connections} conn.)`, pg));
     figures.push({ bench: 'API / pg', what: 'throughput ratio', value: (own.perSecond / pg.perSecond).toFixed(2) });
