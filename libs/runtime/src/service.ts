@@ -2,7 +2,7 @@ import { createLogger, systemClock, type Clock, type Logger } from '@itsm/core';
 import { createKnex, databaseUrl, dropDatabase, ensureDatabase, migrateLatest, type Knex, type Migration } from '@itsm/db';
 import { EventConsumer, OutboxRelay, createKafka, ensureTopics, messagingMigrations, type Handler } from '@itsm/events';
 import { createHttpApp, idempotencyMigration, type HttpApi } from '@itsm/http';
-import { createNativeConnection, createTemporalClient, createWorker, installTemporalLogger } from '@itsm/temporal';
+import { createNativeConnection, createTemporalClient, createWorker, installTemporalLogger, type WorkerFactoryOptions } from '@itsm/temporal';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kafka } from 'kafkajs';
@@ -44,6 +44,8 @@ export interface WorkerDefinition {
   taskQueue: string;
   workflowsPath: string;
   activities: object;
+  /** further Temporal worker options (e.g. a tuner) */
+  options?: WorkerFactoryOptions['options'];
 }
 
 /** A service: its migrations, routes, consumers, Temporal workers and background jobs. */
@@ -182,6 +184,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
         workflowsPath: w.workflowsPath,
         activities: w.activities,
         logger,
+        options: w.options,
       });
       const running = worker.run();
       workers.push(worker);

@@ -9,6 +9,11 @@ export const slaConfigSchema = z.object({
    * the machine the clocks' timers take while incident events are flowing in.
    */
   SLA_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** The same while incident events flow in, for the signals that have waited their longest (intake-first.ts). */
+  SLA_SIGNAL_CONCURRENCY_BUSY: z.coerce.number().int().min(1).max(256).default(2),
+  /** Clock workflow tasks the worker runs at once (intake idle) and while incident events flow in (intake-first.ts). */
+  SLA_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
+  SLA_WORKFLOW_SLOTS_BUSY: z.coerce.number().int().min(1).max(1000).default(1),
 });
 export type SlaConfig = z.infer<typeof slaConfigSchema>;
 

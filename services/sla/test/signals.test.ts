@@ -4,7 +4,8 @@ import { createKnex, dropDatabase, ensureDatabase, migrateLatest, type Knex } fr
 import { factsSignal, recomputeSignal, type SlaClockInput } from '@itsm/wf-sla-clock';
 import type { Client } from '@temporalio/client';
 import { migrations } from '../src/migrations';
-import { drainOnce, noteIntake, queueSignal } from '../src/service/signals';
+import { noteIntake } from '../src/service/intake-first';
+import { drainOnce, queueSignal } from '../src/service/signals';
 
 const cfg = loadConfig(commonConfigSchema);
 const database = `sla_signals_${process.pid}_${Date.now()}`;

@@ -2,7 +2,7 @@
 import { incidentEvents, on, TOPICS, type Handler } from '@itsm/events';
 import type { ConsumerDefinition } from '@itsm/runtime';
 import { ingestIncidentEvent, type SlaDeps } from '../service/clock.service';
-import { noteIntake } from '../service/signals';
+import { noteIntake } from '../service/intake-first';
 
 export function incidentConsumer(deps: SlaDeps): ConsumerDefinition {
   const handle: Handler = (event, trx) => {

@@ -11,11 +11,14 @@
  * changes nothing). Rows of one workflow are sent one after the other in the
  * order they were written; different workflows are sent in parallel. One
  * drain runs at a time across processes (a transaction-scoped advisory lock).
+ * While incident events flow in, it sends only rows that waited `maxDeferMs`
+ * (intake-first.ts).
  */
 import type { Logger } from '@itsm/core';
 import type { Knex } from '@itsm/db';
 import type { Client, SignalDefinition } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
+import { intakeBusy, workflowTasksInProgress } from './intake-first';
 import {
   clockWorkflowId,
   factsSignal,
@@ -71,22 +74,6 @@ export async function queueSignal<T>(trx: Knex.Transaction, target: SignalTarget
   await queueSignals(trx, target, [{ input, signal, arg } as PendingSignal]);
 }
 
-/**
- * Incident events come first. While the consumer is taking them in (an event
- * within the last `yieldToIntakeMs`), the drain sends only rows waiting longer
- * than `maxDeferMs`: a burst of new incidents gets its clock rows and
- * `clock_started` events at once, and the Temporal calls (the clocks' timers)
- * follow when the burst ends, or after at most `maxDeferMs`. A late start loses
- * nothing: the workflow computes warnings and breach from the facts' own times.
- * Per pool (the consumer and the drain share a process unless roles are split;
- * split, the drain does not wait).
- */
-const lastIntake = new WeakMap<object, number>();
-
-export function noteIntake(pool: Knex): void {
-  lastIntake.set(pool, Date.now());
-}
-
 export interface DrainOptions {
   knex: Knex;
   temporal: Client;
@@ -98,6 +85,8 @@ export interface DrainOptions {
   batch?: number;
   /** workflows signalled at once */
   concurrency?: number;
+  /** workflows signalled at once while the intake is busy (overdue rows only; default 1) */
+  busyConcurrency?: number;
   /** intake counts as busy this long after its last event (default 250 ms) */
   yieldToIntakeMs?: number;
   /** longest a row waits for a busy intake (default 30 s) */
@@ -116,12 +105,12 @@ interface Row {
 /** One pass: sends up to `batch` rows; returns how many were sent and whether any failed or waited for the intake (undefined: another process drains). */
 export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed: number; deferred?: boolean } | undefined> {
   const batch = o.batch ?? 200;
-  const concurrency = o.concurrency ?? 16;
+  let concurrency = o.concurrency ?? 16;
   return o.knex.transaction(async (lockTrx) => {
     const { rows } = await lockTrx.raw('select pg_try_advisory_xact_lock(?) as locked', [DRAIN_LOCK]);
     if (!rows[0]?.locked) return undefined;
     const q = o.knex('sla_pending_signal').select('id', 'workflow_id', 'signal', 'input', 'arg', 'attempts').orderBy('id').limit(batch);
-    if (Date.now() - (lastIntake.get(o.knex) ?? 0) < (o.yieldToIntakeMs ?? 250)) {
+    if (intakeBusy(o.knex, o.yieldToIntakeMs)) {
       // only rows up to the newest that has waited its longest, so each workflow's rows still go in order
       const overdue = await o.knex('sla_pending_signal')
         .where('created_at', '<', o.knex.raw('now() - make_interval(secs => ?)', [(o.maxDeferMs ?? 30_000) / 1000]))
@@ -129,6 +118,7 @@ export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed
         .first();
       if (!overdue?.id) return { sent: 0, failed: 0, deferred: true };
       q.where('id', '<=', overdue.id);
+      concurrency = Math.min(concurrency, Math.max(1, o.busyConcurrency ?? 1));
     }
     const pending: Row[] = await q;
     const byWorkflow = new Map<string, Row[]>();
@@ -210,6 +200,14 @@ export function registerSignalMetrics(registry: Registry, knex: Knex): void {
     registers: [registry],
     async collect() {
       this.set((await read()).n);
+    },
+  });
+  new Gauge({
+    name: 'sla_clock_workflow_tasks_running',
+    help: 'Clock workflow tasks the worker of this process is running',
+    registers: [registry],
+    collect() {
+      this.set(workflowTasksInProgress(knex) ?? 0);
     },
   });
   new Gauge({

@@ -43,24 +43,31 @@ const throughputFigures = (name: string, t: Throughput): Figure[] => [
   { bench: '', what: 'requests (errors)', value: `${t.requests} (${t.errors})` },
 ];
 
-/** The SLA service's count of clock signals still waiting for Temporal (its /metrics), or undefined when it does not answer. */
-async function pendingSignals(slaUrl: string): Promise<number | undefined> {
+/** The SLA service's clock signals still waiting for Temporal and clock workflow tasks running (its /metrics), or undefined when it does not answer. */
+async function slaBacklog(slaUrl: string): Promise<{ pending: number; running: number } | undefined> {
   const text = await fetch(`${slaUrl}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
-  const m = text?.match(/^sla_pending_signals(?:\{[^}]*\})? (\d+)/m);
-  return m ? Number(m[1]) : undefined;
+  const value = (name: string) => Number(text?.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm'))?.[1] ?? 0);
+  return text === undefined ? undefined : { pending: value('sla_pending_signals'), running: value('sla_clock_workflow_tasks_running') };
 }
 
-/** Waits (progress bar) until the SLA service has sent every earlier clock signal to Temporal, so a run does not measure the backlog of the one before. */
+/**
+ * Waits (progress bar) until the SLA service has sent every earlier clock
+ * signal to Temporal and its worker has gone quiet (no workflow task for two
+ * seconds), so that a run does not measure the backlog of the one before.
+ */
 async function settleSla(slaUrl: string, maxSeconds = 600): Promise<void> {
-  const first = await pendingSignals(slaUrl);
+  const first = await slaBacklog(slaUrl);
   if (!first) return;
-  const b = bar('events: earlier signals', first);
+  const b = bar('events: earlier clocks', Math.max(1, first.pending));
   const deadline = Date.now() + maxSeconds * 1000;
-  for (let n = first; n > 0 && Date.now() < deadline; n = (await pendingSignals(slaUrl)) ?? 0) {
-    b.update(Math.max(0, first - n));
+  let quiet = 0;
+  while (quiet < 4 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
+    const now = (await slaBacklog(slaUrl)) ?? { pending: 0, running: 0 };
+    b.update(Math.max(0, first.pending - now.pending));
+    quiet = now.pending === 0 && now.running === 0 ? quiet + 1 : 0;
   }
-  b.update(first);
+  b.update(Math.max(1, first.pending));
   b.stop();
 }
 
@@ -94,8 +101,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
 
   // events first: the create runs leave thousands of incidents for the SLA service to work through
+  const slaUrl = o.slaUrl ?? SERVICES.find((s) => s.name === 'sla')!.url;
   if (only.has('events')) {
-    await settleSla(o.slaUrl ?? SERVICES.find((s) => s.name === 'sla')!.url);
+    await settleSla(slaUrl);
     const secs = eventSeconds;
     const total = Math.round(rate * secs);
     let b = bar(`events: create at ${rate}/s`, total);
@@ -130,6 +138,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
 
   if (only.has('create')) {
+    await settleSla(slaUrl);
     const run = async (label: string, fn: (onTick: () => void) => Promise<Throughput>) => {
       const b = bar(label, seconds, ' s');
       let s = 0;
