@@ -37,6 +37,26 @@ it('hands out all its workflow-task slots while the intake is idle, and only the
   expect(second).toBe(true);
 });
 
+it('leaves no listener behind on the abort signal while a reservation waits', async () => {
+  const p = pool();
+  const slots = intakeFirstWorkflowSlots(p, { slots: 1, busySlots: 1 });
+  const abort = new AbortController();
+  let added = 0;
+  let removed = 0;
+  const signal = abort.signal;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...a: Parameters<typeof add>) => (added++, add(...a))) as typeof add;
+  signal.removeEventListener = ((...a: Parameters<typeof remove>) => (removed++, remove(...a))) as typeof remove;
+  await slots.reserveSlot(ctx, signal);
+  const waiting = slots.reserveSlot(ctx, signal);
+  await new Promise((r) => setTimeout(r, 150)); // several 20 ms waits
+  slots.releaseSlot({ permit: {} } as never);
+  await waiting;
+  expect(added).toBeGreaterThan(2);
+  expect(added - removed).toBe(0);
+});
+
 it('counts the slots that run a task, and gives up a waiting reservation when the SDK aborts it', async () => {
   const p = pool();
   const slots = intakeFirstWorkflowSlots(p, { slots: 2, busySlots: 1 });

@@ -53,8 +53,13 @@ export function intakeFirstWorkflowSlots(pool: Knex, o: WorkflowSlotsOptions): C
       while (state.used >= limit()) {
         if (abort.aborted) throw abort.reason;
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 20);
-          abort.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+          const done = () => {
+            clearTimeout(t);
+            abort.removeEventListener('abort', done);
+            resolve();
+          };
+          const t = setTimeout(done, 20);
+          abort.addEventListener('abort', done, { once: true });
         });
       }
       if (abort.aborted) throw abort.reason;
