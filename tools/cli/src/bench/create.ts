@@ -1,8 +1,9 @@
 /**
  * Incident create: through the API (autocannon at a fixed concurrency) and the
- * same transaction straight through pg in a scratch database (the statements
- * services/incident writes for a create: settings read, number, incident row,
- * history row, outbox row and its notification, in one transaction).
+ * same work straight through pg in a scratch database: the two statements
+ * services/incident sends for a create without an Idempotency-Key (the number
+ * and the settings in one query; the incident row, its history row, its
+ * outbox row and the notification in one statement).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -56,11 +57,15 @@ const COLUMNS = [
   'resolved_at', 'closed_at', 'updated_at', 'version',
 ];
 const INSERT_INCIDENT = `INSERT INTO incident (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
-const INSERT_HISTORY = 'INSERT INTO incident_history (incident_id, at, actor_id, actor_name, field, from_value, to_value, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
-/** the outbox row and its notification in one statement, as `appendOutbox` writes them */
-const INSERT_OUTBOX = 'WITH appended AS (INSERT INTO outbox (id, topic, partition_key, type, envelope) VALUES ($1, $2, $3, $4, $5)) SELECT pg_notify($6, $7)';
+const n = COLUMNS.length;
+/** the record, its history and its outbox row with the notification, in one statement, as `appendOutbox` writes them */
+const WRITE = `WITH w0 AS (${INSERT_INCIDENT}),
+  w1 AS (INSERT INTO incident_history (incident_id, at, actor_id, actor_name, field, from_value, to_value, version) VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})),
+  w2 AS (INSERT INTO outbox (id, topic, partition_key, type, envelope) VALUES ($${n + 9}, $${n + 10}, $${n + 11}, $${n + 12}, $${n + 13}))
+  SELECT pg_notify($${n + 14}, $${n + 15})`;
+const NUMBER_AND_SETTINGS = "SELECT nextval('incident_number_seq') AS n, coalesce((SELECT jsonb_object_agg(key, value) FROM incident_setting), '{}'::jsonb) AS settings";
 
-/** The same create transaction, straight through pg, in a scratch database that is dropped afterwards. */
+/** The same create, straight through pg, in a scratch database that is dropped afterwards. */
 export async function createViaPg(o: { connections: number; seconds: number; warmupSeconds?: number; onTick?: (s: number) => void }): Promise<Throughput> {
   const cfg = loadConfig(commonConfigSchema);
   const database = `itsm_bench_pg_${process.pid}`;
@@ -81,9 +86,7 @@ export async function createViaPg(o: { connections: number; seconds: number; war
     const c = await pool.connect();
     const t = performance.now();
     try {
-      await c.query('BEGIN');
-      await c.query('SELECT key, value FROM incident_setting');
-      const { rows } = await c.query<{ n: string }>("SELECT nextval('incident_number_seq') AS n");
+      const { rows } = await c.query<{ n: string }>(NUMBER_AND_SETTINGS);
       const number = `INC${String(rows[0]!.n).padStart(7, '0')}`;
       const id = randomUUID();
       const now = new Date();
@@ -95,8 +98,6 @@ export async function createViaPg(o: { connections: number; seconds: number; war
         functional_escalation_level: 0, sla_breached: false, sla_notices: '[]', source_message_id: null, source: null, source_number: null, opened_at: now,
         first_response_at: null, resolved_at: null, closed_at: null, updated_at: now, version: 1,
       };
-      await c.query(INSERT_INCIDENT, COLUMNS.map((k) => values[k]));
-      await c.query(INSERT_HISTORY, [id, now, 'bench-agent', null, 'created', 'null', JSON.stringify(number), 1]);
       const eventId = randomUUID();
       const envelope = {
         specversion: '1.0', id: eventId, source: 'incident-service', type: 'itsm.incident.created.v1', subject: number, time: now.toISOString(), occurredat: now.toISOString(),
@@ -110,12 +111,16 @@ export async function createViaPg(o: { connections: number; seconds: number; war
           by: { id: 'bench-agent' },
         },
       };
-      await c.query(INSERT_OUTBOX, [eventId, 'itsm.incident.v1', number, envelope.type, envelope, OUTBOX_CHANNEL, '']);
-      await c.query('COMMIT');
+      await c.query(WRITE, [
+        ...COLUMNS.map((k) => values[k]),
+        ...[id, now, 'bench-agent', null, 'created', 'null', JSON.stringify(number), 1],
+        ...[eventId, 'itsm.incident.v1', number, envelope.type, envelope],
+        OUTBOX_CHANNEL,
+        '',
+      ]);
       if (measuring) latencies.push(performance.now() - t);
     } catch {
       if (measuring) errors++;
-      await c.query('ROLLBACK').catch(() => {});
     } finally {
       c.release();
     }
