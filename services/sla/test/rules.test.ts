@@ -185,5 +185,9 @@ describe('compliance report', () => {
     expect(res.body.rows[0].key).toMatch(/^P[1-5]$/);
     const byGroup = await p.slaAs.agent.get('/api/v1/sla/reports/compliance?groupBy=group&from=2024-02-05T00:00:00Z&to=2024-02-06T00:00:00Z');
     expect(byGroup.body.rows.map((r: { key: string }) => r.key)).toEqual(['unassigned']);
+    // a period that ends before it begins is a mistake, not an empty report
+    const backwards = await p.slaAs.manager.get('/api/v1/sla/reports/compliance?from=2024-02-06T00:00:00Z&to=2024-02-05T00:00:00Z');
+    await expectStatus(backwards, 422);
+    expect(backwards.body.errors).toEqual([expect.objectContaining({ field: 'to', message: 'must be after from' })]);
   });
 });

@@ -105,12 +105,14 @@ export function clockRoutes(api: HttpApi, deps: SlaDeps): void {
       'Clocks of tickets opened in [from, to), evaluated now: counts and shares met, breached and still running (cancelled clocks do not count), and the business time to respond and to resolve (mean, p50, p90 of the stopped clocks).',
     tags: ['Reports'],
     roles: ['agent', 'sla_manager'],
-    query: z.object({
-      groupBy: z.enum(['priority', 'group']).default('priority'),
-      from: instant.optional(),
-      to: instant.optional(),
-      kind: z.enum(['sla', 'ola']).default('sla'),
-    }),
+    query: z
+      .object({
+        groupBy: z.enum(['priority', 'group']).default('priority'),
+        from: instant.optional(),
+        to: instant.optional(),
+        kind: z.enum(['sla', 'ola']).default('sla'),
+      })
+      .refine((q) => !q.from || !q.to || Date.parse(q.to) > Date.parse(q.from), { message: 'must be after from', path: ['to'] }),
     responses: {
       200: {
         description: 'The report',
