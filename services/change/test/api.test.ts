@@ -480,7 +480,7 @@ describe('approval activities (as the workflow calls them, retried)', () => {
     const slow = services({ voteTimeoutMs: 1 }).approvals;
     await expect(slow.vote(c.number, { actor: { id: 'cab1' }, staff: true }, { decision: 'approve' })).rejects.toMatchObject({ status: 503, code: 'APPROVAL_UNAVAILABLE' });
     const again = await as.cab1.post(`/api/v1/changes/${c.number}/votes`).send({ decision: 'approve' });
-    expect([201, 409]).toContain(again.status);
+    expect([200, 201]).toContain(again.status); // 200: the first vote was taken after all, and this is its replay
     const rounds = (await as.cm.get(`/api/v1/changes/${c.number}/approvals`)).body.rounds;
     await waitFor(async () => (await as.cm.get(`/api/v1/changes/${c.number}/approvals`)).body.rounds[0].votes.length === 1, { timeoutMs: 90_000, what: 'one recorded vote' });
     expect(rounds).toHaveLength(1);

@@ -97,6 +97,10 @@ describe('CAB members vote through the HTTP API', () => {
     const v1 = await as.cab1.post(`/api/v1/changes/${c.number}/votes`).send({ decision: 'approve', comment: 'looks fine' });
     expect(v1.status).toBe(201);
     expect(v1.body).toMatchObject({ round: 1, revision: 1, status: 'waiting', approvals: 1, rejections: 0, approvers: 3, awaiting: ['cab2', 'cab3'] });
+    const retry = await as.cab1.post(`/api/v1/changes/${c.number}/votes`).send({ decision: 'approve', comment: 'looks fine' });
+    expect(retry.status).toBe(200); // the same vote again: its tally, nothing counted twice
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toMatchObject({ round: 1, revision: 1, status: 'waiting', approvals: 1, rejections: 0, awaiting: ['cab2', 'cab3'] });
     const twice = await as.cab1.post(`/api/v1/changes/${c.number}/votes`).send({ decision: 'reject' });
     expect(twice.status).toBe(409);
     expect(twice.body.type).toBe('urn:itsm:problem:already-voted');

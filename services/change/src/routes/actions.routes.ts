@@ -65,19 +65,24 @@ export function actionRoutes(api: HttpApi, s: Services): void {
     summary: 'Cast a vote (CAB member or change manager of the open round); the answer is the new tally',
     description:
       'The approval workflow checks that the voter is an approver of the open round, has not voted and saw the current revision. ' +
-      '403 not an approver; 409 already voted, stale revision, voting closed or no open round; 503 when the approval does not answer in time.',
+      '403 not an approver; 409 already voted (another decision), stale revision, voting closed or no open round; 503 when the approval does not answer in time. ' +
+      'The same vote sent again (a retry) answers 200 with the tally and Idempotent-Replayed: true.',
     tags: ['Approval'],
     roles: VOTE,
     params: NumberParams,
     body: VoteBody,
     responses: {
       201: { description: 'Recorded; the round’s tally', schema: TallyDto },
+      200: { description: 'The same vote again (a retry): the round’s tally', schema: TallyDto, headers: { 'Idempotent-Replayed': 'true' } },
       403: { description: 'Not an approver of the open round' },
       404: { description: 'No such change or approval' },
       409: { description: 'Already voted, stale revision, voting closed, no open round' },
       503: { description: 'The approval did not answer in time; vote again' },
     },
-    handler: async ({ params, body, user }) => ({ status: 201, body: await s.approvals.vote(params.number, viewerOf(user), body) }),
+    handler: async ({ params, body, user }) => {
+      const { replayed, ...tally } = await s.approvals.vote(params.number, viewerOf(user), body);
+      return replayed ? { status: 200, body: tally, headers: { 'Idempotent-Replayed': 'true' } } : { status: 201, body: tally };
+    },
   });
 
   api.route({

@@ -82,22 +82,29 @@ export class ApprovalService {
    * default the current one). The workflow checks membership, the revision and
    * duplicates; the answer is the round's new tally. No answer within the time
    * limit (no worker running) is a 503: the vote may or may not have been
-   * taken, so the answer points at the approvals, which show it.
+   * taken, so the answer points at the approvals, which show it. Sending the
+   * same vote again (a retry after a 503 or a lost answer) answers the tally
+   * with `replayed: true`; another decision from the same voter is a 409.
    */
-  async vote(ref: string, viewer: Viewer, vote: { decision: VoteDecision; comment?: string; revision?: number }): Promise<VoteTally> {
+  async vote(ref: string, viewer: Viewer, vote: { decision: VoteDecision; comment?: string; revision?: number }): Promise<VoteTally & { replayed?: boolean }> {
     const c = await findChange(this.deps.knex, ref);
     if (!c || !visible(c, viewer)) throw new NotFoundError('Change', ref);
+    const revision = vote.revision ?? c.revision;
     try {
       return await within(
         this.deps.config.voteTimeoutMs,
         castVote(
           this.deps.temporal,
           c.number,
-          { voter: viewer.actor.id, decision: vote.decision, revision: vote.revision ?? c.revision, ...(vote.comment ? { comment: vote.comment } : {}) },
+          { voter: viewer.actor.id, decision: vote.decision, revision, ...(vote.comment ? { comment: vote.comment } : {}) },
           this.options,
         ),
       );
     } catch (e) {
+      if (e instanceof RfcApprovalError && e.code === 'ALREADY_VOTED') {
+        const replay = await this.sameVote(c, viewer.actor.id, vote.decision, revision);
+        if (replay) return { ...replay, replayed: true };
+      }
       if (e instanceof RfcApprovalError) throw new AppError(e.status, e.code, e.message, { number: c.number, revision: c.revision });
       if (e instanceof TimeoutError || e instanceof ServiceError || isGrpcServiceError(e)) {
         this.deps.logger.warn({ err: e, change: c.number }, 'vote not answered by the approval workflow');
@@ -105,6 +112,24 @@ export class ApprovalService {
       }
       throw e;
     }
+  }
+
+  /**
+   * The tally of the current round when `voter` already cast this very vote in
+   * it (a retry); undefined for another decision. A vote still being recorded
+   * (the workflow holds it as pending) is waited for, a few seconds at most.
+   */
+  private async sameVote(c: Change, voter: string, decision: VoteDecision, revision: number): Promise<VoteTally | undefined> {
+    for (let i = 0; i < 10; i++) {
+      const round = (await this.liveStatus(c))?.current;
+      const cast = round?.revision === revision ? round.votes.find((v) => v.voter === voter) : undefined;
+      if (round && cast) {
+        if (cast.decision !== decision) return undefined;
+        return { ...round.tally, round: round.round, revision: round.revision, policy: round.policy, superseded: false };
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return undefined;
   }
 
   /** The live status of the approval workflow, or null when it cannot be asked now. */
