@@ -4,3 +4,7 @@ export { migrateLatest, migrateRollbackAll } from './migrations';
 export type { Migration } from './migrations';
 export { isUniqueViolation, withTransaction } from './tx';
 export type { Trx } from './tx';
+export { decodeCursor, encodeCursor, keysetPage } from './keyset';
+export type { Page, SortColumn, SortDirection } from './keyset';
+export { commentJournal, historyJournal } from './journal';
+export type { Comment, FieldChange, HistoryEntry, JournalActor, Visibility } from './journal';

@@ -119,7 +119,7 @@ export class ImportService {
       version: 1,
     };
     await insertProblem(trx, p);
-    await recordHistory(trx, p.id, actor, this.deps.clock.now(), 'imported', [
+    await recordHistory(trx, p, actor, this.deps.clock.now(), 'imported', [
       { field: 'source', from: null, to: `${r.source}:${r.sourceNumber}` },
     ]);
     await appendOutbox(trx, this.deps.source, [

@@ -42,7 +42,7 @@ export class LinkService {
     }
     const now = this.deps.clock.now();
     await insertLink(trx, p.id, incident, ec.actor.id, now);
-    await recordHistory(trx, p.id, ec.actor, now, 'incident_linked', [{ field: 'incidents', from: null, to: incident.number }]);
+    await recordHistory(trx, p, ec.actor, now, 'incident_linked', [{ field: 'incidents', from: null, to: incident.number }]);
     await appendOutbox(trx, this.deps.source, [
       {
         event: problemEvents.incidentLinked,
@@ -69,7 +69,7 @@ export class LinkService {
     assertLinkable(p);
     if (!(await deleteLink(trx, p.id, incident.id))) return false;
     const now = this.deps.clock.now();
-    await recordHistory(trx, p.id, ec.actor, now, 'incident_unlinked', [{ field: 'incidents', from: incident.number, to: null }]);
+    await recordHistory(trx, p, ec.actor, now, 'incident_unlinked', [{ field: 'incidents', from: incident.number, to: null }]);
     await appendOutbox(trx, this.deps.source, [
       {
         event: problemEvents.incidentUnlinked,

@@ -130,7 +130,7 @@ export async function commitDecision(trx: Knex.Transaction, deps: ServiceDeps, b
   const now = deps.clock.now();
   const next: Problem = { ...d.next, version: before.version + 1, updatedAt: now };
   await updateProblem(trx, next);
-  await recordHistory(trx, next.id, ec.actor, now, action, d.changes);
+  await recordHistory(trx, next, ec.actor, now, action, d.changes);
   if (isOpen(before.state) && !isOpen(next.state)) await releaseClusters(trx, next.id);
   await toOutbox(trx, deps, { ...d, next }, ec);
   return next;
@@ -139,7 +139,7 @@ export async function commitDecision(trx: Knex.Transaction, deps: ServiceDeps, b
 /** Inserts a new problem with its history row and events. */
 export async function commitNew(trx: Knex.Transaction, deps: ServiceDeps, d: Decision, ec: EventContext, extra: NewEvent[] = []): Promise<Problem> {
   await insertProblem(trx, d.next);
-  await recordHistory(trx, d.next.id, ec.actor, d.next.openedAt, 'created', []);
+  await recordHistory(trx, d.next, ec.actor, d.next.openedAt, 'created', []);
   await toOutbox(trx, deps, d, ec);
   if (extra.length) await appendOutbox(trx, deps.source, extra);
   return d.next;

@@ -65,7 +65,7 @@ export function createActivities(deps: ServiceDeps, http: HttpStepOptions = {}):
         if (!isAppError(err)) throw err;
         deps.logger.warn({ err, release: release.number, event: e.type }, 'deployment event not applicable to the release');
         await trx('deployment_event').where({ event_id: e.eventId }).update({ outcome: 'ignored' });
-        await recordHistory(trx, release.id, SYSTEM_ACTOR, deps.clock.now(), `ignored_${e.type}`, [{ field: 'state', from: release.state, to: release.state }]);
+        await recordHistory(trx, release, SYSTEM_ACTOR, deps.clock.now(), `ignored_${e.type}`, [{ field: 'state', from: release.state, to: release.state }]);
         return;
       }
       await commitDecision(trx, deps, release, d, e.type, {
@@ -97,7 +97,7 @@ export function createActivities(deps: ServiceDeps, http: HttpStepOptions = {}):
         .ignore()
         .returning('idempotency_key');
       if (inserted.length) {
-        await recordHistory(trx, release.id, SYSTEM_ACTOR, deps.clock.now(), 'stage_rolled_back', [{ field: `stages.${stage.name}.rollback`, from: null, to: detail }]);
+        await recordHistory(trx, release, SYSTEM_ACTOR, deps.clock.now(), 'stage_rolled_back', [{ field: `stages.${stage.name}.rollback`, from: null, to: detail }]);
       }
     });
   }

@@ -81,14 +81,14 @@ export async function commitDecision(trx: Knex.Transaction, deps: ServiceDeps, b
   const now = deps.clock.now();
   const next: Release = { ...d.next, recordVersion: before.recordVersion + 1, updatedAt: now };
   await updateRelease(trx, next);
-  await recordHistory(trx, next.id, ec.actor, now, action, d.changes);
+  await recordHistory(trx, next, ec.actor, now, action, d.changes);
   await toOutbox(trx, deps, { ...d, next }, ec);
   return next;
 }
 
 export async function commitNew(trx: Knex.Transaction, deps: ServiceDeps, d: Decision, ec: EventContext): Promise<Release> {
   await insertRelease(trx, d.next);
-  await recordHistory(trx, d.next.id, ec.actor, d.next.createdAt, 'created', []);
+  await recordHistory(trx, d.next, ec.actor, d.next.createdAt, 'created', []);
   await toOutbox(trx, deps, d, ec);
   return d.next;
 }
