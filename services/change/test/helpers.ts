@@ -1,15 +1,8 @@
-import { commonConfigSchema, loadConfig } from '@itsm/core';
-import { signToken, type Role } from '@itsm/http';
 import type { RunningService } from '@itsm/runtime';
 import { waitFor } from '@itsm/testing';
-import request from 'supertest';
+import { clientFor, clientsFor as clientsOf, tokenFor, type Client, type TestUser } from '@itsm/testing/service';
 
-const cfg = loadConfig(commonConfigSchema);
-
-export interface TestUser {
-  id: string;
-  roles: Role[];
-}
+export { outboxTypes, publishEvent, type Client } from '@itsm/testing/service';
 
 export const USERS = {
   admin: { id: 'admin1', roles: ['admin'] },
@@ -28,32 +21,9 @@ export const USERS = {
 
 export type UserKey = keyof typeof USERS;
 
-export function tokenFor(u: TestUser): Promise<string> {
-  return signToken(
-    { sub: u.id, name: `User ${u.id}`, roles: u.roles },
-    { secret: cfg.JWT_SECRET, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE, expiresIn: '1h' },
-  );
-}
-
-export type Client = ReturnType<typeof clientFor>;
-
-/** supertest bound to one user: `as.get(path)`, `as.post(path).send(body)`... */
-export function clientFor(svc: RunningService, token: string) {
-  const agent = request(svc.api.app);
-  const auth = (t: request.Test) => t.set('Authorization', `Bearer ${token}`);
-  return {
-    get: (p: string) => auth(agent.get(p)),
-    post: (p: string) => auth(agent.post(p)),
-    patch: (p: string) => auth(agent.patch(p)),
-    put: (p: string) => auth(agent.put(p)),
-    delete: (p: string) => auth(agent.delete(p)),
-  };
-}
-
 /** A client per test user, any id as a CAB member on demand. */
 export async function clientsFor(svc: RunningService) {
-  const as = {} as Record<UserKey, Client>;
-  for (const [k, u] of Object.entries(USERS)) as[k as UserKey] = clientFor(svc, await tokenFor(u));
+  const as = await clientsOf(svc, USERS);
   const voter = async (id: string) => clientFor(svc, await tokenFor({ id, roles: ['cab_member'] }));
   return { as, voter };
 }
@@ -129,42 +99,6 @@ export async function patchFresh(c: Client, number: string, body: Record<string,
   return c.patch(`/api/v1/changes/${number}`).set('If-Match', cur.headers.etag).send(body);
 }
 
-export async function outboxTypes(svc: RunningService, number: string): Promise<string[]> {
-  const rows = await svc.ctx.knex('outbox').where({ partition_key: number }).orderBy('seq').select('type');
-  return rows.map((r) => r.type as string);
-}
-
 export function hoursFrom(base: Date, h: number): string {
   return new Date(base.getTime() + h * 3600_000).toISOString();
-}
-
-/** Publishes an event envelope to the platform instance's topic, as another service's relay would. */
-export async function publishEvent(svc: RunningService, env: { type: string; subject: string; data: unknown; id?: string; source?: string }): Promise<string> {
-  const { randomUUID } = await import('node:crypto');
-  const { toKafkaHeaders, topicForType } = await import('@itsm/events');
-  const id = env.id ?? randomUUID();
-  const now = new Date().toISOString();
-  const headers = toKafkaHeaders({
-    specversion: '1.0',
-    id,
-    source: env.source ?? 'test',
-    type: env.type,
-    subject: env.subject,
-    time: now,
-    occurredat: now,
-    datacontenttype: 'application/json',
-    partitionkey: env.subject,
-    correlationid: id,
-  });
-  const producer = svc.ctx.kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: svc.ctx.instance.prefix + topicForType(env.type),
-      messages: [{ key: env.subject, value: JSON.stringify(env.data), headers }],
-    });
-  } finally {
-    await producer.disconnect();
-  }
-  return id;
 }

@@ -1,17 +1,9 @@
-import { commonConfigSchema, loadConfig } from '@itsm/core';
-import { signToken, type Role } from '@itsm/http';
-import { startTestService, type RunningService, type TestServiceOptions } from '@itsm/runtime';
-import request from 'supertest';
+import { startTestService, type TestServiceOptions } from '@itsm/runtime';
+import { clientsFor, type Client, type TestUser } from '@itsm/testing/service';
 import { createIncidentService } from '../src/definition';
 import type { IncidentConfig } from '../src/config';
 
-const cfg = loadConfig(commonConfigSchema);
-
-export interface TestUser {
-  id: string;
-  roles: Role[];
-  permissions?: string[];
-}
+export { clientFor, outboxTypes, tokenFor, type Client } from '@itsm/testing/service';
 
 export const USERS = {
   admin: { id: 'admin1', roles: ['admin'] },
@@ -24,33 +16,9 @@ export const USERS = {
   rb1: { id: 'rb1', roles: ['requester'] },
 } satisfies Record<string, TestUser>;
 
-export function tokenFor(u: TestUser): Promise<string> {
-  return signToken(
-    { sub: u.id, name: `User ${u.id}`, roles: u.roles, permissions: u.permissions ?? [] },
-    { secret: cfg.JWT_SECRET, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE, expiresIn: '1h' },
-  );
-}
-
-export type Client = ReturnType<typeof clientFor>;
-
-/** supertest bound to one user: `as.get(path)`, `as.post(path).send(body)`... */
-export function clientFor(svc: RunningService, token: string) {
-  const agent = request(svc.api.app);
-  const auth = (t: request.Test) => t.set('Authorization', `Bearer ${token}`);
-  return {
-    get: (p: string) => auth(agent.get(p)),
-    post: (p: string) => auth(agent.post(p)),
-    patch: (p: string) => auth(agent.patch(p)),
-    put: (p: string) => auth(agent.put(p)),
-    delete: (p: string) => auth(agent.delete(p)),
-  };
-}
-
 export async function startIncident(overrides: Partial<IncidentConfig> = {}, opts: TestServiceOptions = {}) {
   const svc = await startTestService(createIncidentService({ INCIDENT_AUTO_CLOSE_INTERVAL_MS: 3_600_000, ...overrides }), opts);
-  const clients = {} as Record<keyof typeof USERS, Client>;
-  for (const [k, u] of Object.entries(USERS)) clients[k as keyof typeof USERS] = clientFor(svc, await tokenFor(u));
-  return { svc, as: clients };
+  return { svc, as: await clientsFor(svc, USERS) };
 }
 
 /** Creates an incident as `c` and returns its body. */
@@ -74,9 +42,4 @@ export function patchFresh(c: Client, number: string, body: Record<string, unkno
       return r;
     },
   });
-}
-
-export async function outboxTypes(svc: RunningService, number: string): Promise<string[]> {
-  const rows = await svc.ctx.knex('outbox').where({ partition_key: number }).orderBy('seq').select('type');
-  return rows.map((r) => r.type as string);
 }

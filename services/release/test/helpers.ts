@@ -1,17 +1,9 @@
-import { commonConfigSchema, loadConfig } from '@itsm/core';
-import { toKafkaHeaders, topicForType } from '@itsm/events';
-import { signToken, type Role } from '@itsm/http';
 import type { RunningService } from '@itsm/runtime';
 import { waitFor } from '@itsm/testing';
+import { clientsFor as clientsOf, outboxTypes as outboxTypesOf, publishEvent, type Client, type TestUser } from '@itsm/testing/service';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 
-const cfg = loadConfig(commonConfigSchema);
-
-export interface TestUser {
-  id: string;
-  roles: Role[];
-}
+export { tokenFor, type Client, type TestUser } from '@itsm/testing/service';
 
 export const USERS = {
   admin: { id: 'admin1', roles: ['admin'] },
@@ -25,31 +17,7 @@ export const USERS = {
 
 export type UserKey = keyof typeof USERS;
 
-export function tokenFor(u: TestUser): Promise<string> {
-  return signToken(
-    { sub: u.id, name: `User ${u.id}`, roles: u.roles },
-    { secret: cfg.JWT_SECRET, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE, expiresIn: '1h' },
-  );
-}
-
-export type Client = ReturnType<typeof clientFor>;
-
-/** supertest bound to one user. */
-export function clientFor(svc: RunningService, token: string) {
-  const agent = request(svc.api.app);
-  const auth = (t: request.Test) => t.set('Authorization', `Bearer ${token}`);
-  return {
-    get: (p: string) => auth(agent.get(p)),
-    post: (p: string) => auth(agent.post(p)),
-    patch: (p: string) => auth(agent.patch(p)),
-  };
-}
-
-export async function clientsFor(svc: RunningService): Promise<Record<UserKey, Client>> {
-  const as = {} as Record<UserKey, Client>;
-  for (const [k, u] of Object.entries(USERS)) as[k as UserKey] = clientFor(svc, await tokenFor(u));
-  return as;
-}
+export const clientsFor = (svc: RunningService): Promise<Record<UserKey, Client>> => clientsOf(svc, USERS);
 
 export interface ChangeFixture {
   id: string;
@@ -80,33 +48,8 @@ export function changeSnapshot(c: Partial<ChangeFixture> & { state: string }) {
 }
 
 /** Publishes a change event on the platform instance's change topic, as the change service's relay would. */
-export async function publishChangeEvent(svc: RunningService, type: string, change: ReturnType<typeof changeSnapshot>, opts: { id?: string; version?: number } = {}): Promise<string> {
-  const id = opts.id ?? randomUUID();
-  const now = new Date().toISOString();
-  const headers = toKafkaHeaders({
-    specversion: '1.0',
-    id,
-    source: 'change-service',
-    type,
-    subject: change.number,
-    time: now,
-    occurredat: now,
-    ...(opts.version !== undefined ? { version: opts.version } : {}),
-    datacontenttype: 'application/json',
-    partitionkey: change.number,
-    correlationid: id,
-  });
-  const producer = svc.ctx.kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: svc.ctx.instance.prefix + topicForType(type),
-      messages: [{ key: change.number, value: JSON.stringify({ change, by: null }), headers }],
-    });
-  } finally {
-    await producer.disconnect();
-  }
-  return id;
+export function publishChangeEvent(svc: RunningService, type: string, change: ReturnType<typeof changeSnapshot>, opts: { id?: string; version?: number } = {}): Promise<string> {
+  return publishEvent(svc, { type, subject: change.number, data: { change, by: null }, source: 'change-service', ...opts });
 }
 
 /** Publishes the change and waits until the release service's read copy has it in that state. */
@@ -120,8 +63,7 @@ export async function knownChange(svc: RunningService, type: string, change: Ret
 }
 
 export async function outboxTypes(svc: RunningService, number: string): Promise<string[]> {
-  const rows = await svc.ctx.knex('outbox').where({ partition_key: number }).orderBy('seq').select('type');
-  return rows.map((r) => (r.type as string).replace(/^itsm\.release\.|\.v1$/g, ''));
+  return (await outboxTypesOf(svc, number)).map((t) => t.replace(/^itsm\.release\.|\.v1$/g, ''));
 }
 
 export const manualStages = (names: string[], gateOn: string[] = []) =>
