@@ -4,9 +4,6 @@ import type { DeploymentEvent, ReleaseDeploymentActivities, RollbackStageInput, 
 import { getProgress } from '../src/client';
 import { searchAttributes, type DeploymentProgress, type ReleaseDeploymentInput, type StageDefinition } from '../src/definitions';
 
-export const testServerPath =
-  process.env.TEMPORAL_TEST_SERVER_PATH ?? `${process.env.HOME}/.cache/itsm/pytools/bin/temporal-test-server`;
-
 export const workflowsSrc = require.resolve('../src/workflows');
 
 /** A release number no other test uses (the workflow id derives from it). */

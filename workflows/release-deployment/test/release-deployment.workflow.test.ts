@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { testEnv } from '@itsm/testing';
 import type { ReleaseDeploymentActivities } from '../src/activities';
 import {
   abortDeployment,
@@ -25,7 +26,6 @@ import {
   progressWhen,
   registerSearchAttributes,
   releaseInput,
-  testServerPath,
   threeStages,
   verify,
   waitingAt,
@@ -39,7 +39,7 @@ let workflowBundle: { code: string };
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath } },
+    server: { executable: { type: 'existing-path', path: testEnv.temporalTestServerPath } },
   });
   await registerSearchAttributes(env.connection);
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsSrc, logger: new DefaultLogger('WARN') });

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { testEnv } from '@itsm/testing';
 import {
   approveGate,
   getDeploymentResult,
@@ -21,7 +22,7 @@ import {
   startReleaseDeployment,
 } from '../src/client';
 import { workflowIdFor } from '../src/definitions';
-import { mockActivities, progressWhen, registerSearchAttributes, releaseInput, testServerPath, threeStages, waitingAt, workflowsSrc } from './helpers';
+import { mockActivities, progressWhen, registerSearchAttributes, releaseInput, threeStages, waitingAt, workflowsSrc } from './helpers';
 
 const dir = path.join(__dirname, 'histories');
 
@@ -33,7 +34,7 @@ const History = temporal.api.history.v1.History;
 
 /** Three stages; pause and resume on test; staging approved, then its deploy fails and both stages roll back. */
 async function recordStagingFailure(): Promise<void> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testEnv.temporalTestServerPath } } });
   try {
     await registerSearchAttributes(env.connection);
     const taskQueue = `release-record-${randomUUID()}`;

@@ -1,15 +1,6 @@
-/** Shared test helpers: inputs, recording mock activities, polling, search attributes. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+/** Shared test helpers: inputs and recording mock activities. */
 import type { RfcApprovalActivities } from '../src/activities';
 import type { ApproverGroup, RfcApprovalInput, RiskAssessment, RiskLevel } from '../src/definitions';
-
-export const TEST_SERVER_PATH =
-  process.env.TEMPORAL_TEST_SERVER_PATH ?? `${process.env.HOME}/.cache/itsm/pytools/bin/temporal-test-server`;
 
 let counter = 0;
 /** Unique per test and per run, so ids never collide on a shared server. */
@@ -65,48 +56,4 @@ export function mockActivities(risk: RiskLevel | ((revision: number) => RiskLeve
   };
   const of = (name: ActivityName) => calls.filter((c) => c.name === name).map((c) => c.input);
   return { activities, calls, of };
-}
-
-/** Polls `probe` (real time) until it returns a truthy value. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Registers the platform's search attributes (infra/temporal/search-attributes.json)
- * on a server, e.g. the time-skipping test server, which refuses unknown ones.
- */
-export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
-  const file = path.resolve(__dirname, '../../../infra/temporal/search-attributes.json');
-  const declared = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
-  const searchAttributes: Record<string, number> = {};
-  for (const [name, type] of Object.entries(declared)) {
-    const code = encodeSearchAttributeIndexedValueType(type.toUpperCase() as SearchAttributeType);
-    if (code === undefined) throw new Error(`unknown search attribute type ${type} for ${name}`);
-    searchAttributes[name] = code;
-  }
-  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
-}
-
-/** Worker runtime that logs only errors (the test server lacks some capabilities core warns about). */
-export function quietRuntime(): void {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('ERROR'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
-    });
-  } catch {
-    // already installed in this process
-  }
 }

@@ -16,10 +16,12 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { testEnv, waitFor } from '@itsm/testing';
+import { quietRuntime, registerSearchAttributes } from '@itsm/testing/temporal';
 import { statusQuery } from '../src/definitions';
 import { castVote, reviseRfc, startRfcApproval } from '../src/client';
 import { workflowsPath } from '../src/index';
-import { eventually, mockActivities, quietRuntime, registerSearchAttributes, rfcInput, TEST_SERVER_PATH } from './helpers';
+import { mockActivities, rfcInput } from './helpers';
 
 const HISTORIES = path.join(__dirname, 'histories');
 const REFERENCE = path.join(HISTORIES, 'revise-remind-escalate-approve.json');
@@ -35,7 +37,7 @@ beforeAll(async () => {
 /** One run through most branches: a vote, a revision, reminders, the escalation and the approval. */
 async function recordReference(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: TEST_SERVER_PATH } },
+    server: { executable: { type: 'existing-path', path: testEnv.temporalTestServerPath } },
   });
   try {
     await registerSearchAttributes(env.connection);
@@ -50,7 +52,7 @@ async function recordReference(): Promise<void> {
     await worker.runUntil(async () => {
       const handle = await startRfcApproval(env.client, input, { taskQueue: 'rfc-approval-record' });
       const atRevision = (revision: number) =>
-        eventually(async () => {
+        waitFor(async () => {
           const s = await handle.query(statusQuery);
           return s.phase === 'awaiting-votes' && s.current?.revision === revision;
         });
@@ -60,7 +62,7 @@ async function recordReference(): Promise<void> {
       await atRevision(2);
       await castVote(env.client, input.rfcNumber, { voter: 'alice', decision: 'approve', revision: 2 });
       await env.sleep('6 days');
-      await eventually(() => mock.of('escalate').length === 1 && mock.of('remindApprovers').length === 5);
+      await waitFor(() => mock.of('escalate').length === 1 && mock.of('remindApprovers').length === 5);
       await castVote(env.client, input.rfcNumber, { voter: 'bob', decision: 'approve', revision: 2 });
       await castVote(env.client, input.rfcNumber, { voter: 'carol', decision: 'approve', comment: 'fine', revision: 2 });
       await handle.result();

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { testEnv, waitFor } from '@itsm/testing';
+import { quietRuntime, registerSearchAttributes } from '@itsm/testing/temporal';
 import type { RfcApprovalActivities } from '../src/activities';
 import type { ApprovalStatusView, RfcApprovalInput, VoteInput } from '../src/definitions';
 import { statusQuery, workflowIdFor } from '../src/definitions';
@@ -16,7 +18,7 @@ import {
   startRfcApproval,
 } from '../src/client';
 import { workflowsPath } from '../src/index';
-import { cab, eventually, mockActivities, quietRuntime, registerSearchAttributes, rfcInput, TEST_SERVER_PATH } from './helpers';
+import { cab, mockActivities, rfcInput } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -25,7 +27,7 @@ let queue = 0;
 beforeAll(async () => {
   quietRuntime();
   env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: TEST_SERVER_PATH } },
+    server: { executable: { type: 'existing-path', path: testEnv.temporalTestServerPath } },
   });
   await registerSearchAttributes(env.connection);
   bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
@@ -58,7 +60,7 @@ async function status(handle: RfcApprovalHandle): Promise<ApprovalStatusView> {
 
 /** Waits until the workflow takes votes in a round of `revision`. */
 async function votingOpen(handle: RfcApprovalHandle, revision = 1): Promise<ApprovalStatusView> {
-  return eventually(async () => {
+  return waitFor(async () => {
     const s = await status(handle);
     return s.phase === 'awaiting-votes' && s.current?.revision === revision ? s : undefined;
   });
@@ -226,7 +228,7 @@ describe('rfcApprovalWorkflow', () => {
       const handle = await start(input, tq);
       await votingOpen(handle, 1);
       await castVote(env.client, input.rfcNumber, vote('alice', 'approve', 1));
-      await eventually(() => recording === 1);
+      await waitFor(() => recording === 1);
       await reviseRfc(env.client, { ...input, revision: 2 }, { taskQueue: tq });
       release();
       await votingOpen(handle, 2);
@@ -267,10 +269,10 @@ describe('rfcApprovalWorkflow', () => {
       await votingOpen(handle);
       await castVote(env.client, input.rfcNumber, vote('alice', 'approve'));
       await env.sleep('1 day');
-      await eventually(() => mock.of('remindApprovers').length === 1);
+      await waitFor(() => mock.of('remindApprovers').length === 1);
       await castVote(env.client, input.rfcNumber, vote('bob', 'approve'));
       await env.sleep('1 day');
-      await eventually(() => mock.of('remindApprovers').length === 2);
+      await waitFor(() => mock.of('remindApprovers').length === 2);
       await castVote(env.client, input.rfcNumber, vote('carol', 'approve'));
       await handle.result();
     });
@@ -289,9 +291,9 @@ describe('rfcApprovalWorkflow', () => {
       const open = await votingOpen(handle);
       await castVote(env.client, input.rfcNumber, vote('alice', 'approve'));
       await env.sleep('5 days');
-      await eventually(() => mock.of('escalate').length === 1);
+      await waitFor(() => mock.of('escalate').length === 1);
       await env.sleep('3 days');
-      await eventually(() => mock.of('remindApprovers').length >= 7);
+      await waitFor(() => mock.of('remindApprovers').length >= 7);
       const s = await status(handle);
       expect(s).toMatchObject({ phase: 'escalated', status: 'waiting', waitingFor: ['bob', 'carol'], deadline: open.deadline });
       expect(s.current?.escalatedAt).toEqual(expect.any(String));

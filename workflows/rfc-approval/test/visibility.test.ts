@@ -7,13 +7,15 @@
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { waitFor } from '@itsm/testing';
+import { quietRuntime } from '@itsm/testing/temporal';
 import type { ApprovalStatusView } from '../src/definitions';
 import { searchAttributes as sa, statusQuery } from '../src/definitions';
 import type { RfcApprovalHandle } from '../src/client';
 import { castVote, startRfcApproval } from '../src/client';
 import { shortTime } from '../src/workflows/approval-state';
 import { workflowsPath } from '../src/index';
-import { cab, eventually, mockActivities, quietRuntime, rfcInput } from './helpers';
+import { cab, mockActivities, rfcInput } from './helpers';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
@@ -61,7 +63,7 @@ it('shows the RfC, type, risk, state, whom it waits for and until when, and foll
   const worker = await Worker.create({ connection: nativeConnection, namespace, taskQueue, workflowBundle: bundle, activities: mock.activities });
   await worker.runUntil(async () => {
     const handle = await startRfcApproval(client, input, { taskQueue });
-    const open = await eventually(async () => {
+    const open = await waitFor(async () => {
       const s: ApprovalStatusView = await handle.query(statusQuery);
       return s.phase === 'awaiting-votes' ? s : undefined;
     });
