@@ -48,16 +48,20 @@ export interface WorkerDefinition {
   options?: WorkerFactoryOptions['options'];
 }
 
-/** A service: its migrations, routes, consumers, Temporal workers and background jobs. */
-export interface ServiceDefinition {
+/**
+ * A service: its migrations, routes, consumers, Temporal workers and background jobs.
+ * They receive what `init` builds from the context, once per start (without `init`, the context).
+ */
+export interface ServiceDefinition<S = ServiceContext> {
   name: string;
   defaultPort: number;
   migrations: Migration[];
-  routes(api: HttpApi, ctx: ServiceContext): void;
-  consumers?(ctx: ServiceContext): ConsumerDefinition[];
-  workers?(ctx: ServiceContext): WorkerDefinition[];
+  init?(ctx: ServiceContext): S;
+  routes(api: HttpApi, s: S): void;
+  consumers?(s: S): ConsumerDefinition[];
+  workers?(s: S): WorkerDefinition[];
   /** background jobs; returns a function that stops them */
-  jobs?(ctx: ServiceContext): Promise<() => Promise<void>>;
+  jobs?(s: S): Promise<() => Promise<void>>;
 }
 
 export interface StartOptions {
@@ -86,7 +90,7 @@ export interface RunningService {
  * API, the outbox relay, the Kafka consumers, the Temporal workers and the
  * background jobs. `stop()` drains them in reverse order.
  */
-export async function startService(def: ServiceDefinition, opts: StartOptions = {}): Promise<RunningService> {
+export async function startService<S>(def: ServiceDefinition<S>, opts: StartOptions = {}): Promise<RunningService> {
   const config = loadRuntimeConfig(def.name, def.defaultPort, opts.env ?? process.env);
   const logger = opts.logger ?? createLogger(`${def.name}-service`, config.LOG_LEVEL);
   const has = (r: ProcessRole) => config.ITSM_ROLES.includes(r);
@@ -140,7 +144,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       },
     },
   });
-  def.routes(api, ctx);
+  const services = def.init ? def.init(ctx) : (ctx as S);
+  def.routes(api, services);
 
   let relay: OutboxRelay | undefined;
   if (has('relay')) {
@@ -151,7 +156,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
   const consumers: EventConsumer[] = [];
   if (has('consumers')) {
-    for (const c of def.consumers?.(ctx) ?? []) {
+    for (const c of def.consumers?.(services) ?? []) {
       const consumer = new EventConsumer({
         name: `${prefix}${def.name}.${c.name}`,
         kafka,
@@ -171,7 +176,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
   const workers: Worker[] = [];
   let nativeConnection: NativeConnection | undefined;
-  const workerDefs = has('workers') ? (def.workers?.(ctx) ?? []) : [];
+  const workerDefs = has('workers') ? (def.workers?.(services) ?? []) : [];
   if (workerDefs.length) {
     nativeConnection = await createNativeConnection({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
     // Stops run in reverse: the workers shut down first, then their connection closes.
@@ -195,7 +200,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     }
   }
 
-  if (has('jobs') && def.jobs) stops.push(await def.jobs(ctx));
+  if (has('jobs') && def.jobs) stops.push(await def.jobs(services));
 
   let server: Server | undefined;
   let url = '';
@@ -236,7 +241,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 }
 
 /** Process entry point: start, and drain on SIGTERM / SIGINT. */
-export function main(def: ServiceDefinition): void {
+export function main<S>(def: ServiceDefinition<S>): void {
   startService(def)
     .then((svc) => {
       const shutdown = (signal: string) => {

@@ -17,7 +17,7 @@ export const newInstance = (): string => `t${randomUUID().slice(0, 8)}-`;
  * other test: its own database (dropped on stop), its own topic, task queue
  * and workflow id prefix, an ephemeral port.
  */
-export async function startTestService(def: ServiceDefinition, opts: TestServiceOptions = {}): Promise<RunningService> {
+export async function startTestService<S>(def: ServiceDefinition<S>, opts: TestServiceOptions = {}): Promise<RunningService> {
   const instance = opts.instance ?? newInstance();
   const db = `itsm_test_${def.name}_${instance.replace(/[^a-z0-9]/g, '')}`;
   return startService(def, {

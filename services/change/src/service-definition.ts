@@ -1,4 +1,4 @@
-import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import type { ServiceDefinition } from '@itsm/runtime';
 import { TASK_QUEUE, workflowsPath } from '@itsm/wf-rfc-approval';
 import { loadChangeConfig, type ChangeConfig } from './config';
 import { approvalConsumer } from './consumers/approval.handler';
@@ -16,12 +16,13 @@ import { createServices, type Services } from './service/services';
  * CHANGE_EMERGENCY_REMINDER_INTERVAL, CHANGE_ON_DEADLINE, CHANGE_VOTE_TIMEOUT_MS,
  * CHANGE_AUTO_SCHEDULE); tests use them.
  */
-export function createChangeService(overrides: Partial<ChangeConfig> = {}): ServiceDefinition {
-  const wired = new WeakMap<ServiceContext, Services>();
-  const servicesOf = (ctx: ServiceContext): Services => {
-    let s = wired.get(ctx);
-    if (!s) {
-      s = createServices({
+export function createChangeService(overrides: Partial<ChangeConfig> = {}): ServiceDefinition<Services> {
+  return {
+    name: 'change',
+    defaultPort: 3003,
+    migrations,
+    init: (ctx) =>
+      createServices({
         knex: ctx.knex,
         source: ctx.source,
         clock: ctx.clock,
@@ -32,27 +33,15 @@ export function createChangeService(overrides: Partial<ChangeConfig> = {}): Serv
         namespace: ctx.config.TEMPORAL_NAMESPACE,
         temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
         config: { ...loadChangeConfig(process.env), ...overrides },
-      });
-      wired.set(ctx, s);
-    }
-    return s;
-  };
-  return {
-    name: 'change',
-    defaultPort: 3003,
-    migrations,
-    routes(api, ctx) {
-      const s = servicesOf(ctx);
+      }),
+    routes(api, s) {
       adminRoutes(api, s);
       changeRoutes(api, s);
       actionRoutes(api, s);
     },
-    consumers: (ctx) => {
-      const s = servicesOf(ctx);
-      return [approvalConsumer(s), problemConsumer(s), releaseConsumer(s)];
-    },
-    workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: servicesOf(ctx).activities }],
+    consumers: (s) => [approvalConsumer(s), problemConsumer(s), releaseConsumer(s)],
+    workers: (s) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: s.activities }],
   };
 }
 
-export const changeService: ServiceDefinition = createChangeService();
+export const changeService = createChangeService();

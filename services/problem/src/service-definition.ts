@@ -1,4 +1,4 @@
-import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import type { ServiceDefinition } from '@itsm/runtime';
 import { loadProblemConfig, type ProblemConfig } from './config';
 import { changeConsumer } from './consumers/change-implemented.handler';
 import { incidentConsumer } from './consumers/incident-events.handler';
@@ -13,32 +13,22 @@ import { createServices, type Services } from './service/services';
  * (PROBLEM_DETECTION_THRESHOLD, PROBLEM_DETECTION_WINDOW_HOURS,
  * PROBLEM_DETECTION_ENABLED, PROBLEM_PRIORITY_MATRIX); tests use them.
  */
-export function createProblemService(overrides: Partial<ProblemConfig> = {}): ServiceDefinition {
-  const wired = new WeakMap<ServiceContext, Services>();
-  const servicesOf = (ctx: ServiceContext): Services => {
-    let s = wired.get(ctx);
-    if (!s) {
-      const config = { ...loadProblemConfig(process.env), ...overrides };
-      s = createServices({ knex: ctx.knex, source: ctx.source, clock: ctx.clock, logger: ctx.logger, matrix: config.matrix, detection: config.detection });
-      wired.set(ctx, s);
-    }
-    return s;
-  };
+export function createProblemService(overrides: Partial<ProblemConfig> = {}): ServiceDefinition<Services> {
   return {
     name: 'problem',
     defaultPort: 3002,
     migrations,
-    routes(api, ctx) {
-      const s = servicesOf(ctx);
+    init(ctx) {
+      const config = { ...loadProblemConfig(process.env), ...overrides };
+      return createServices({ knex: ctx.knex, source: ctx.source, clock: ctx.clock, logger: ctx.logger, matrix: config.matrix, detection: config.detection });
+    },
+    routes(api, s) {
       recordRoutes(api, s);
       problemRoutes(api, s);
       knownErrorRoutes(api, s);
     },
-    consumers: (ctx) => {
-      const s = servicesOf(ctx);
-      return [incidentConsumer(s), changeConsumer(s)];
-    },
+    consumers: (s) => [incidentConsumer(s), changeConsumer(s)],
   };
 }
 
-export const problemService: ServiceDefinition = createProblemService();
+export const problemService = createProblemService();

@@ -1,4 +1,4 @@
-import type { ServiceContext, ServiceDefinition } from '@itsm/runtime';
+import type { ServiceDefinition } from '@itsm/runtime';
 import { TASK_QUEUE, workflowsPath } from '@itsm/wf-release-deployment';
 import { loadReleaseConfig, type ReleaseConfig } from './config';
 import { changeCopyConsumer } from './consumers/change-events.handler';
@@ -11,12 +11,13 @@ import { createServices, type Services } from './service/services';
  * The Release service. `overrides` replace settings from the environment
  * (RELEASE_PUBLIC_URL, RELEASE_WEBHOOK_TOKEN, RELEASE_HTTP_TIMEOUT_MS); tests use them.
  */
-export function createReleaseService(overrides: Partial<ReleaseConfig> = {}): ServiceDefinition {
-  const wired = new WeakMap<ServiceContext, Services>();
-  const servicesOf = (ctx: ServiceContext): Services => {
-    let s = wired.get(ctx);
-    if (!s) {
-      s = createServices({
+export function createReleaseService(overrides: Partial<ReleaseConfig> = {}): ServiceDefinition<Services> {
+  return {
+    name: 'release',
+    defaultPort: 3004,
+    migrations,
+    init: (ctx) =>
+      createServices({
         knex: ctx.knex,
         source: ctx.source,
         clock: ctx.clock,
@@ -27,23 +28,14 @@ export function createReleaseService(overrides: Partial<ReleaseConfig> = {}): Se
         namespace: ctx.config.TEMPORAL_NAMESPACE,
         temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
         config: { ...loadReleaseConfig(process.env), ...overrides },
-      });
-      wired.set(ctx, s);
-    }
-    return s;
-  };
-  return {
-    name: 'release',
-    defaultPort: 3004,
-    migrations,
-    routes(api, ctx) {
-      const s = servicesOf(ctx);
+      }),
+    routes(api, s) {
       releaseRoutes(api, s);
       deploymentRoutes(api, s);
     },
     consumers: () => [changeCopyConsumer()],
-    workers: (ctx) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: servicesOf(ctx).activities }],
+    workers: (s) => [{ taskQueue: TASK_QUEUE, workflowsPath, activities: s.activities }],
   };
 }
 
-export const releaseService: ServiceDefinition = createReleaseService();
+export const releaseService = createReleaseService();
