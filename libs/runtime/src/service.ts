@@ -64,6 +64,25 @@ export interface ServiceDefinition<S = ServiceContext> {
   jobs?(s: S): Promise<() => Promise<void>>;
 }
 
+/**
+ * What the code behind a service's workflows needs from the context: the database, events
+ * source, clock, logger and Temporal client, this instance's workflow id prefix and its
+ * name for `taskQueue`, the namespace and the Temporal UI address.
+ */
+export function workflowDeps(ctx: ServiceContext, taskQueue: string) {
+  return {
+    knex: ctx.knex,
+    source: ctx.source,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    temporal: ctx.temporal,
+    workflowIdPrefix: ctx.instance.workflowId(''),
+    taskQueue: ctx.instance.taskQueue(taskQueue),
+    namespace: ctx.config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
+  };
+}
+
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;

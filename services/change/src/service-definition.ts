@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@itsm/runtime';
+import { workflowDeps, type ServiceDefinition } from '@itsm/runtime';
 import { TASK_QUEUE, workflowsPath } from '@itsm/wf-rfc-approval';
 import { loadChangeConfig, type ChangeConfig } from './config';
 import { approvalConsumer } from './consumers/approval.handler';
@@ -21,19 +21,7 @@ export function createChangeService(overrides: Partial<ChangeConfig> = {}): Serv
     name: 'change',
     defaultPort: 3003,
     migrations,
-    init: (ctx) =>
-      createServices({
-        knex: ctx.knex,
-        source: ctx.source,
-        clock: ctx.clock,
-        logger: ctx.logger,
-        temporal: ctx.temporal,
-        workflowIdPrefix: ctx.instance.workflowId(''),
-        taskQueue: ctx.instance.taskQueue(TASK_QUEUE),
-        namespace: ctx.config.TEMPORAL_NAMESPACE,
-        temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
-        config: { ...loadChangeConfig(process.env), ...overrides },
-      }),
+    init: (ctx) => createServices({ ...workflowDeps(ctx, TASK_QUEUE), config: { ...loadChangeConfig(process.env), ...overrides } }),
     routes(api, s) {
       adminRoutes(api, s);
       changeRoutes(api, s);

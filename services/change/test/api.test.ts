@@ -1,4 +1,4 @@
-import { newInstance, startTestService, type RunningService } from '@itsm/runtime';
+import { newInstance, startTestService, workflowDeps, type RunningService } from '@itsm/runtime';
 import { waitFor } from '@itsm/testing';
 import { createChangeService } from '../src';
 import { loadChangeConfig } from '../src/config';
@@ -445,19 +445,7 @@ describe('approval activities (as the workflow calls them, retried)', () => {
   }
 
   function services(config: Partial<ReturnType<typeof loadChangeConfig>>) {
-    const ctx = svc.ctx;
-    return createServices({
-      knex: ctx.knex,
-      source: ctx.source,
-      clock: ctx.clock,
-      logger: ctx.logger,
-      temporal: ctx.temporal,
-      workflowIdPrefix: ctx.instance.workflowId(''),
-      taskQueue: ctx.instance.taskQueue('change'),
-      namespace: ctx.config.TEMPORAL_NAMESPACE,
-      temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
-      config: { ...loadChangeConfig({}), ...config },
-    });
+    return createServices({ ...workflowDeps(svc.ctx, 'change'), config: { ...loadChangeConfig({}), ...config } });
   }
 
   it('starting the approval again (a redelivered or repeated submission) is harmless', async () => {

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@itsm/runtime';
+import { workflowDeps, type ServiceDefinition } from '@itsm/runtime';
 import { TASK_QUEUE, workflowsPath } from '@itsm/wf-release-deployment';
 import { loadReleaseConfig, type ReleaseConfig } from './config';
 import { changeCopyConsumer } from './consumers/change-events.handler';
@@ -16,19 +16,7 @@ export function createReleaseService(overrides: Partial<ReleaseConfig> = {}): Se
     name: 'release',
     defaultPort: 3004,
     migrations,
-    init: (ctx) =>
-      createServices({
-        knex: ctx.knex,
-        source: ctx.source,
-        clock: ctx.clock,
-        logger: ctx.logger,
-        temporal: ctx.temporal,
-        workflowIdPrefix: ctx.instance.workflowId(''),
-        taskQueue: ctx.instance.taskQueue(TASK_QUEUE),
-        namespace: ctx.config.TEMPORAL_NAMESPACE,
-        temporalUiUrl: ctx.config.TEMPORAL_UI_URL,
-        config: { ...loadReleaseConfig(process.env), ...overrides },
-      }),
+    init: (ctx) => createServices({ ...workflowDeps(ctx, TASK_QUEUE), config: { ...loadReleaseConfig(process.env), ...overrides } }),
     routes(api, s) {
       releaseRoutes(api, s);
       deploymentRoutes(api, s);
