@@ -105,11 +105,11 @@ describe('C02: holidays and uneven working days', () => {
     const doneAfter = await clockById(p, doneBefore.id);
     expect(doneAfter).toMatchObject({ dueAt: '2025-06-04T11:00:00.000Z', status: 'met', calendar: { version: 1 } });
     expect(doneAfter.history.some((h: { kind: string }) => h.kind === 'recomputed')).toBe(false);
-    // the workflow runs on the new calendar too
+    // the clock in its ticket's workflow runs on the new calendar too
     const wf = p.sla.ctx.temporal.workflow.getHandle(openAfter.workflowId);
     const status = await waitFor(async () => {
-      const s = await wf.query<{ calendarVersion: number; dueAt: string }>('status');
-      return s.calendarVersion === 2 && s.dueAt === '2025-06-05T11:00:00.000Z' && s;
+      const s = await wf.query<{ calendarVersion: number; dueAt: string } | undefined, [string]>('clock', openAfter.id);
+      return s?.calendarVersion === 2 && s.dueAt === '2025-06-05T11:00:00.000Z' && s;
     });
     expect(status).toMatchObject({ calendarVersion: 2, dueAt: '2025-06-05T11:00:00.000Z' });
   });

@@ -4,7 +4,7 @@ import { intakeBusy, intakeFirstWorkflowSlots, noteIntake, workflowTasksInProgre
 // the policy keys its state by connection pool: any object stands for one here
 const pool = () => ({}) as unknown as Knex;
 const ctx = {} as never;
-const slotInfo = { type: 'workflow', workflowType: 'slaClockWorkflow', isSticky: false } as const;
+const slotInfo = { type: 'workflow', workflowType: 'slaTicketWorkflow', isSticky: false } as const;
 
 it('counts the intake as busy for a short window after each incident event', async () => {
   const p = pool();

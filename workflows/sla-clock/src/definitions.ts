@@ -1,25 +1,27 @@
 /**
- * The SLA clock workflow's contract: ids, task queue, input, messages and
+ * The SLA clocks workflow's contract: ids, task queue, input, messages and
  * views. Workflow-safe (imported by the workflow bundle): no Node built-ins.
  *
- * One workflow per ticket and target: `sla-clock:<ticketNumber>:<target>`
- * (for an OLA the target key names the group: `ola-resolution:<group>`).
- * Everything in the input and in signals is plain JSON.
+ * One workflow per ticket, `sla-clocks:<ticketNumber>`, holding every clock of
+ * the ticket (SLA response and resolution, the OLAs of the groups that held
+ * it); each clock has its id `<ticketNumber>:<targetKey>` (for an OLA the
+ * target key names the group: `ola-resolution:<group>`). Everything in the
+ * input and in signals is plain JSON.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Calendar, SlaStatus, SlaTarget, TimelineEventKind, ClockState } from '@itsm/business-time';
 import type { ProgressRecord } from './activities';
 
 export const TASK_QUEUE = 'sla-clock';
-export const WORKFLOW_TYPE = 'slaClockWorkflow';
+export const WORKFLOW_TYPE = 'slaTicketWorkflow';
 /** ItsmRecordType of every clock. */
 export const RECORD_TYPE = 'sla';
 
 export type ClockKind = 'sla' | 'ola';
 
-/** `sla-clock:INC0000001:resolution`; `targetKey` from `clockTargetKey`. */
-export function workflowIdFor(ticketNumber: string, targetKey: string): string {
-  return `sla-clock:${ticketNumber}:${targetKey}`;
+/** `sla-clocks:INC0000001`: the workflow of every clock of the ticket. */
+export function workflowIdFor(ticketNumber: string): string {
+  return `sla-clocks:${ticketNumber}`;
 }
 
 /** `resolution`, `response`, or for an OLA `ola-resolution:<group>`. */
@@ -78,23 +80,47 @@ export interface TicketRef {
   ticketNumber: string;
 }
 
-export interface SlaClockInput {
+/** One clock of a ticket: what it measures with (the timeline is the ticket's). */
+export interface ClockSpec {
   clockId: string;
-  ticket: TicketRef;
   definition: ClockDefinition;
   calendar: ClockCalendar;
-  /** the whole timeline known at start (or carried over by continue-as-new) */
-  timeline: ClockFact[];
-  /** fact keys already recorded (carried over; the service also passes those it has stored) */
+  /** fact keys already recorded (the service passes those it has stored) */
   recorded?: string[];
-  /** instant (epoch ms) an import was received: facts reached before it are historical */
-  importedAt?: number | null;
-  /** how long a stopped resolution clock waits for a reopen before it completes (ms); default 30 days */
-  idleAfterStopMs?: number;
   /** the clock row as the service stored it when it created the clock (spares the first `recordProgress`) */
   progress?: ProgressRecord;
+}
+
+/** One clock with its ticket and the ticket's timeline: what the service writes for a clock that changed. */
+export interface SlaClockInput extends ClockSpec {
+  ticket: TicketRef;
+  /** the whole timeline known when written */
+  timeline: ClockFact[];
+  /** instant (epoch ms) an import was received: facts reached before it are historical */
+  importedAt?: number | null;
+}
+
+/** The ticket workflow's start input (or what continue-as-new carries over). */
+export interface SlaTicketInput {
+  ticket: TicketRef;
+  timeline: ClockFact[];
+  clocks: ClockSpec[];
+  /** instant (epoch ms) an import was received: facts reached before it are historical */
+  importedAt?: number | null;
+  /** how long the ticket's clocks, all stopped, wait for a reopen before the workflow completes (ms); default 30 days */
+  idleAfterStopMs?: number;
   /** continue-as-new after this many history events (default 2000; the server's suggestion also counts) */
   maxHistoryLength?: number;
+}
+
+/** What the service sends a ticket's workflow: new facts, new clocks and clocks to recompute (a new definition or calendar). */
+export interface TicketUpdate {
+  facts?: ClockFact[];
+  /** set when the facts come from a historical import (epoch ms of the import) */
+  importedAt?: number | null;
+  /** added when unknown; a known clock takes the definition and calendar given when their id or version differ */
+  clocks?: ClockSpec[];
+  reason?: string;
 }
 
 export interface FactsInput {
@@ -104,11 +130,14 @@ export interface FactsInput {
 }
 
 export interface RecomputeInput {
+  clockId: string;
   definition?: ClockDefinition;
   calendar?: ClockCalendar;
   reason?: string;
 }
 
+/** Facts, clocks and recomputes, all at once (what the service sends). */
+export const updateSignal = defineSignal<[TicketUpdate]>('update');
 /** Any timeline facts (start and import). */
 export const factsSignal = defineSignal<[FactsInput]>('facts');
 /** The ticket entered a pausing state. */
@@ -121,7 +150,7 @@ export const priorityChangedSignal = defineSignal<[ClockFact]>('priorityChanged'
 export const reopenSignal = defineSignal<[ClockFact]>('reopen');
 /** First response, resolution, closure or cancellation: the clock stops. */
 export const stopSignal = defineSignal<[ClockFact]>('stop');
-/** The calendar or the definition changed: recompute everything with the new one. */
+/** The calendar or the definition of one clock changed: recompute it with the new one. */
 export const recomputeSignal = defineSignal<[RecomputeInput]>('recompute');
 
 export interface ClockStatusView {
@@ -143,7 +172,16 @@ export interface ClockStatusView {
   facts: number;
 }
 
-export const statusQuery = defineQuery<ClockStatusView>('status');
+export interface TicketStatusView {
+  ticketNumber: string;
+  clocks: ClockStatusView[];
+  facts: number;
+}
+
+/** Every clock of the ticket. */
+export const statusQuery = defineQuery<TicketStatusView>('status');
+/** One clock by id (undefined when the workflow does not hold it). */
+export const clockQuery = defineQuery<ClockStatusView | undefined, [string]>('clock');
 
 export interface SlaClockResult {
   clockId: string;
@@ -151,6 +189,11 @@ export interface SlaClockResult {
   elapsedMs: number;
   breachedAt: string | null;
   stoppedAt: string | null;
+}
+
+export interface SlaTicketResult {
+  ticketNumber: string;
+  clocks: SlaClockResult[];
 }
 
 /** Fact keys: stable across retries, replays and reruns. */

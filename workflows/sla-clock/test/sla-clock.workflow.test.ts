@@ -2,12 +2,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { sendFacts, signalWithStartClock } from '../src/client';
-import { factsSignal, pauseSignal, priorityChangedSignal, recomputeSignal, reopenSignal, resumeSignal, statusQuery, stopSignal } from '../src/definitions';
-import type { SlaClockInput } from '../src/definitions';
+import { sendClockChanges } from '../src/client';
+import { clockQuery, pauseSignal, priorityChangedSignal, recomputeSignal, reopenSignal, resumeSignal, statusQuery, stopSignal } from '../src/definitions';
+import type { ClockStatusView, SlaClockInput } from '../src/definitions';
 import { evaluateClock, workflowsPath } from '../src/index';
 import { progressRecordOf } from '../src/workflows/clock-view';
-import type { slaClockWorkflow } from '../src/workflows/sla-clock.workflow';
+import type { slaTicketWorkflow } from '../src/workflows/sla-ticket.workflow';
 import { cal24, clockInput, definition, eventually, fact, H, MIN, mockActivities, registerSearchAttributes, TEST_SERVER_PATH } from './helpers';
 
 let env: TestWorkflowEnvironment;
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 type Mock = ReturnType<typeof mockActivities>;
-type Handle = WorkflowHandle<typeof slaClockWorkflow>;
+type Handle = WorkflowHandle<typeof slaTicketWorkflow>;
 
 async function withWorker<T>(mock: Mock, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   queue += 1;
@@ -44,13 +44,21 @@ async function withWorker<T>(mock: Mock, fn: (taskQueue: string) => Promise<T>):
 const now = async () => Number(await env.currentTimeMs());
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function start(input: SlaClockInput, taskQueue: string, importedAt?: number): Promise<Handle> {
-  return sendFacts(env.client, input, { facts: [], importedAt }, { taskQueue });
+/** Starts the ticket's workflow with the clock (as the service does for a new clock). */
+async function start(input: SlaClockInput, taskQueue: string): Promise<Handle> {
+  return sendClockChanges(env.client, [{ input, spec: true }], { taskQueue });
+}
+
+/** The one clock of the test's ticket. */
+async function clockOf(handle: Handle, input: SlaClockInput): Promise<ClockStatusView> {
+  const view = await handle.query(clockQuery, input.clockId);
+  if (!view) throw new Error(`the workflow does not hold ${input.clockId}`);
+  return view;
 }
 
 const recorded = (mock: Mock, n: number) => eventually(() => mock.facts().length >= n && mock.facts());
 
-describe('slaClockWorkflow', () => {
+describe('slaTicketWorkflow', () => {
   it('writes the clock row at start only when the service did not already store what it shows', async () => {
     const mock = mockActivities();
     await withWorker(mock, async (taskQueue) => {
@@ -93,7 +101,7 @@ describe('slaClockWorkflow', () => {
         `warning:90@${iso(t0 + 54 * MIN)}`,
         `breached@${iso(t0 + H)}`,
       ]);
-      const status = await handle.query(statusQuery);
+      const status = await clockOf(handle, input);
       expect(status).toMatchObject({ status: 'breached', clock: 'running', dueAt: iso(t0 + H), breachedAt: iso(t0 + H) });
       const breach = mock.calls.find((c) => c.name === 'recordBreach')!.input;
       expect(breach).toMatchObject({ factKey: `${input.clockId}:breached`, historical: false, action: { escalate: 'functional' }, priority: '1' });
@@ -123,7 +131,7 @@ describe('slaClockWorkflow', () => {
       await handle.signal(pauseSignal, fact(p, 'state', { state: 'on_hold' }));
       await env.sleep('5 hours');
       const paused = await eventually(async () => {
-        const s = await handle.query(statusQuery);
+        const s = await clockOf(handle, input);
         return s.clock === 'paused' && s;
       });
       expect(paused).toMatchObject({ status: 'paused', elapsedMs: p - t0, dueAt: null, pausedSince: iso(p) });
@@ -154,7 +162,7 @@ describe('slaClockWorkflow', () => {
       const c = await now();
       await handle.signal(priorityChangedSignal, fact(c, 'priority', { priority: '2' })); // 2 h
       const afterChange = await eventually(async () => {
-        const s = await handle.query(statusQuery);
+        const s = await clockOf(handle, input);
         return s.priority === '2' && s;
       });
       expect(afterChange).toMatchObject({ status: 'paused', targetMs: 2 * H, elapsedMs: p - t0, breachedAt: null });
@@ -205,7 +213,7 @@ describe('slaClockWorkflow', () => {
       const a = await now();
       await handle.signal(stopSignal, fact(a, 'assigned'));
       const result = await handle.result();
-      expect(result).toMatchObject({ status: 'met', elapsedMs: a - t0, stoppedAt: iso(a) });
+      expect(result.clocks).toEqual([expect.objectContaining({ clockId: input.clockId, status: 'met', elapsedMs: a - t0, stoppedAt: iso(a) })]);
       expect(mock.facts()).toEqual([`met@${iso(a)}`]);
     });
   });
@@ -217,11 +225,11 @@ describe('slaClockWorkflow', () => {
       const opened = fact(t0, 'opened', { state: 'new', priority: '1' });
       const input = clockInput([opened]);
       const handle = await start(input, taskQueue);
-      await sendFacts(env.client, input, { facts: [opened] }, { taskQueue });
+      await sendClockChanges(env.client, [{ input, facts: [opened] }], { taskQueue });
       await env.sleep('40 minutes');
       await recorded(mock, 1);
-      await handle.signal(recomputeSignal, { definition: { ...input.definition, version: 2 }, reason: 'definition edited' });
-      await sendFacts(env.client, input, { facts: [opened] }, { taskQueue });
+      await handle.signal(recomputeSignal, { clockId: input.clockId, definition: { ...input.definition, version: 2 }, reason: 'definition edited' });
+      await sendClockChanges(env.client, [{ input, facts: [opened] }], { taskQueue });
       await env.sleep('2 hours');
       await recorded(mock, 4);
       await env.sleep('1 hour');
@@ -240,11 +248,11 @@ describe('slaClockWorkflow', () => {
       const handle = await start(input, taskQueue);
       await env.sleep('40 minutes');
       expect(await recorded(mock, 1)).toEqual([`warning:50@${iso(t0 + 30 * MIN)}`]);
-      await handle.signal(recomputeSignal, { definition: { ...input.definition, version: 2, durationsByPriority: { '1': 2 * H } } });
+      await handle.signal(recomputeSignal, { clockId: input.clockId, definition: { ...input.definition, version: 2, durationsByPriority: { '1': 2 * H } } });
       await env.sleep('3 hours');
       const facts = await recorded(mock, 4);
       expect(facts).toEqual([`warning:50@${iso(t0 + 30 * MIN)}`, `warning:75@${iso(t0 + 90 * MIN)}`, `warning:90@${iso(t0 + 108 * MIN)}`, `breached@${iso(t0 + 2 * H)}`]);
-      expect((await handle.query(statusQuery)).definitionVersion).toBe(2);
+      expect((await clockOf(handle, input)).definitionVersion).toBe(2);
       await handle.terminate();
     });
   });
@@ -257,7 +265,7 @@ describe('slaClockWorkflow', () => {
       const input = clockInput(
         [fact(o, 'opened', { state: 'new', priority: '1' }), fact(o + 20 * MIN, 'state', { state: 'on_hold' }), fact(o + 2 * H, 'state', { state: 'in_progress' }), fact(o + 3 * H, 'resolved', { state: 'resolved' })],
       );
-      const handle = await signalWithStartClock(env.client, { ...input, timeline: [], importedAt: t0 }, factsSignal, { facts: input.timeline, importedAt: t0 }, { taskQueue });
+      const handle = await sendClockChanges(env.client, [{ input: { ...input, timeline: [], importedAt: t0 }, spec: true, facts: input.timeline, importedAt: t0 }], { taskQueue });
       const facts = await recorded(mock, 4);
       // 20 min before the hold, then from o+2h: 50 % at o+2h10, 75 % at o+2h25, 90 % at o+2h34, breach o+2h40
       expect(facts).toEqual([
@@ -266,7 +274,7 @@ describe('slaClockWorkflow', () => {
         `warning:90@${iso(o + 2 * H + 34 * MIN)} (historical)`,
         `breached@${iso(o + 2 * H + 40 * MIN)} (historical)`,
       ]);
-      expect((await handle.query(statusQuery)).status).toBe('breached');
+      expect((await clockOf(handle, input)).status).toBe('breached');
       await handle.terminate();
     });
   });
@@ -279,8 +287,8 @@ describe('slaClockWorkflow', () => {
     await withWorker(mock, async (taskQueue) => {
       const o = (await now()) - 5000;
       // an 8 s target: 50 % is already due at start (recorded by the first run), the rest comes seconds later
-      const input = clockInput([fact(o, 'opened', { state: 'new', priority: '1' })], { maxHistoryLength: 30, calendar: cal24, definition: definition({ durationsByPriority: { '1': 8000 } }) });
-      const handle = await start(input, taskQueue);
+      const input = clockInput([fact(o, 'opened', { state: 'new', priority: '1' })], { calendar: cal24, definition: definition({ durationsByPriority: { '1': 8000 } }) });
+      const handle = await sendClockChanges(env.client, [{ input, spec: true }], { taskQueue, limits: { maxHistoryLength: 30 } });
       const firstRun = (await handle.describe()).runId;
       await recorded(mock, 1);
       for (let i = 0; i < 8; i++) {
@@ -288,13 +296,64 @@ describe('slaClockWorkflow', () => {
         await handle.signal(resumeSignal, fact(o + i * 100 + 51, 'state', { state: 'in_progress' }));
       }
       await eventually(async () => (await handle.describe()).runId !== firstRun);
-      await eventually(async () => (await handle.query(statusQuery)).facts === 17);
+      await eventually(async () => (await clockOf(handle, input)).facts === 17);
       const facts = await recorded(mock, 4);
       expect(facts[0]).toBe(`warning:50@${iso(o + 4000)}`);
       expect(facts.filter((f) => f.startsWith('warning:50@'))).toHaveLength(1); // the new run knows it was recorded
       expect(facts[3]).toBe(`breached@${iso(o + 8400)}`);
-      const status = await handle.query(statusQuery);
+      const status = await clockOf(handle, input);
       expect(status).toMatchObject({ facts: 17, status: 'breached', pausedMs: 400, breachedAt: iso(o + 8400) });
+      await handle.terminate();
+    });
+  });
+});
+
+describe('one workflow per ticket', () => {
+  // Real time (seconds-long targets), not time skipping: the test server stalls now and then on a workflow with several timers and signals.
+  it('holds the response, resolution and OLA clocks of a ticket: the response clock ends at assignment, a clock added later runs alongside', async () => {
+    const mock = mockActivities();
+    await withWorker(mock, async (taskQueue) => {
+      const t0 = await now();
+      const opened = fact(t0, 'opened', { state: 'new', priority: '1', assignmentGroup: 'service-desk' });
+      const resolution = clockInput([opened], { definition: definition({ durationsByPriority: { '1': 6000 } }) });
+      const ticket = resolution.ticket;
+      const response: SlaClockInput = { ...resolution, clockId: `${ticket.ticketNumber}:response`, definition: definition({ id: 'def-response', target: 'response', durationsByPriority: { '1': 60_000 } }) };
+      const handle = await sendClockChanges(env.client, [{ input: response, spec: true }, { input: resolution, spec: true }], { taskQueue });
+      expect(handle.workflowId).toBe(`sla-clocks:${ticket.ticketNumber}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const a = await now();
+      const assigned = fact(a, 'assigned', { assignmentGroup: 'network' });
+      // what the service sends for the assignment: the facts to each open clock, and the new OLA of the group
+      const ola: SlaClockInput = {
+        ...resolution,
+        timeline: [opened, assigned],
+        clockId: `${ticket.ticketNumber}:ola-resolution:network`,
+        definition: definition({ id: 'def-ola', kind: 'ola', group: 'network', durationsByPriority: { '1': 4000 } }),
+      };
+      const after = (c: SlaClockInput) => ({ ...c, timeline: [opened, assigned] });
+      await sendClockChanges(env.client, [{ input: after(response), facts: [assigned] }, { input: after(resolution), facts: [assigned] }, { input: ola, spec: true, facts: [assigned] }], { taskQueue });
+      const all = await eventually(async () => {
+        const s = await handle.query(statusQuery);
+        return s.clocks.length === 3 && s.clocks[0]!.status === 'met' && s;
+      });
+      expect(all.clocks.map((c) => c.clockId)).toEqual([response.clockId, resolution.clockId, ola.clockId]);
+      expect(all.clocks.map((c) => c.status)).toEqual(['met', expect.stringMatching(/running|breached/), expect.stringMatching(/running|breached/)]);
+      // the earliest due time of the running clocks (the server keeps Datetime search attributes to the second)
+      const dueAt = (sa: Record<string, unknown>) => new Date(String((sa.ItsmDueAt as unknown[] | undefined)?.[0])).getTime();
+      const earliest = Math.min(t0 + 6000, a + 4000);
+      const desc = await eventually(async () => {
+        const d = await handle.describe();
+        return Math.abs(dueAt(d.searchAttributes) - earliest) < 1000 && d;
+      });
+      expect(desc.searchAttributes).toMatchObject({ ItsmRecordId: [ticket.ticketNumber], ItsmRecordType: ['sla'] });
+      const facts = await recorded(mock, 9);
+      expect(facts).toEqual(
+        expect.arrayContaining([`met@${iso(a)}`, `warning:50@${iso(t0 + 3000)}`, `breached@${iso(t0 + 6000)}`, `warning:50@${iso(a + 2000)}`, `breached@${iso(a + 4000)}`]),
+      );
+      const keys = mock.calls.filter((c) => c.name !== 'recordProgress').map((c) => c.input.factKey);
+      expect(keys).toEqual([...new Set(keys)]);
+      expect(await eventually(async () => (await handle.describe()).searchAttributes.ItsmState?.[0] === 'breached')).toBe(true);
+      await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
       await handle.terminate();
     });
   });

@@ -2,31 +2,18 @@
  * Clocks from incident events: keeps the ticket's read copy and timeline,
  * decides which clocks the ticket needs (SLA response and resolution, OLAs of
  * the groups that held it), writes their rows and history, and starts or
- * signals their workflows (signal-with-start: idempotent, facts deduplicated
- * by id). Runs inside the consumer's inbox transaction; the signals are
- * written to `sla_pending_signal` in the same transaction and sent by the
- * drain job once it commits (see signals.ts): Temporal's latency stays out of
- * the transaction, and no signal is lost or applied twice.
+ * signals the ticket's clocks workflow (signal-with-start: idempotent, facts
+ * deduplicated by id). Runs inside the consumer's inbox transaction; the
+ * clock changes are written to `sla_pending_signal` in the same transaction
+ * and sent by the drain job once it commits (see signals.ts): Temporal's
+ * latency stays out of the transaction, and no change is lost or applied twice.
  */
 import type { Logger, Clock } from '@itsm/core';
 import type { Knex } from '@itsm/db';
 import { appendOutbox, incidentEvents, slaEvents, type EventEnvelope, type NewEvent } from '@itsm/events';
 import type { SlaTarget } from '@itsm/business-time';
-import type { Client, SignalDefinition } from '@temporalio/client';
-import {
-  clockTargetKey,
-  clockWorkflowId,
-  factsSignal,
-  pauseSignal,
-  progressRecordOf,
-  priorityChangedSignal,
-  recomputeSignal,
-  reopenSignal,
-  resumeSignal,
-  stopSignal,
-  type ClockFact,
-  type SlaClockInput,
-} from '@itsm/wf-sla-clock';
+import type { Client } from '@temporalio/client';
+import { clockTargetKey, clockWorkflowId, progressRecordOf, type ClockChange, type ClockFact, type SlaClockInput } from '@itsm/wf-sla-clock';
 import { evaluate, transitionsOf, type ClockSnapshot, type Transition } from '../domain/clock-view';
 import { chooseOlaDefinitions, chooseSlaDefinition, clockCalendarOf, clockDefinitionOf, TARGETS } from '../domain/definition';
 import { factsOf, groupsOf, ticketOf, type TicketFact } from '../domain/timeline';
@@ -34,7 +21,7 @@ import type { DefinitionRecord, TicketRecord } from '../domain/types';
 import * as admin from '../repository/admin.repository';
 import * as repo from '../repository/clock.repository';
 import { currentConfig, type SlaConfig } from '../repository/config.repository';
-import { pendingSignalsInsert, queueSignals, type PendingSignal } from './signals';
+import { pendingSignalsInsert, queueSignals } from './signals';
 
 export interface SlaDeps {
   knex: Knex;
@@ -48,11 +35,9 @@ export interface SlaDeps {
   workflowIdPrefix: string;
 }
 
-const pending = <T>(input: SlaClockInput, signal: SignalDefinition<[T]>, arg: T) => ({ input, signal, arg }) as PendingSignal;
-
-/** Writes the pending signals, in order, in the transaction that holds the change (sent after commit: signals.ts). */
-export async function queuePending(deps: SlaDeps, trx: Knex.Transaction, signals: readonly PendingSignal[]): Promise<void> {
-  await queueSignals(trx, opts(deps), signals);
+/** Writes the clock changes, in order, in the transaction that holds them (sent after commit: signals.ts). */
+export async function queuePending(deps: SlaDeps, trx: Knex.Transaction, changes: readonly ClockChange[]): Promise<void> {
+  await queueSignals(trx, opts(deps), changes);
 }
 
 export const toClockFact = (f: TicketFact): ClockFact => {
@@ -111,7 +96,7 @@ interface Writes {
 async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfig, ticket: TicketRecord, facts: ClockFact[], newFacts: ClockFact[], causationId: string): Promise<void> {
   const now = deps.clock.now().getTime();
   const existing = await repo.clocksOfTicketWithRecorded(trx, ticket.number);
-  const signals: PendingSignal[] = [];
+  const signals: ClockChange[] = [];
   const out: Writes = { clocks: [], updates: [], history: [], events: [] };
   for (const w of wantedClocks(config, ticket, facts)) {
     const id = clockIdOf(ticket.number, w.def, w.target);
@@ -120,7 +105,7 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
     if (!found || !current) {
       const created = createClock(deps, config, ticket, w, id, facts, now, out);
       if (!created) continue;
-      signals.push(pending(created.input, factsSignal, { facts: [], importedAt: created.input.importedAt ?? null }));
+      signals.push({ input: created.input, spec: true, facts: newFacts, importedAt: created.input.importedAt ?? null });
       continue;
     }
     const clockDef = clockDefinitionOf(w.def, w.target);
@@ -139,14 +124,12 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
         kind: 'recomputed',
         details: { reason: 'definition now applying to the ticket', from: { id: current.definition.id, version: current.definition.version }, to: { id: clockDef.id, version: clockDef.version } },
       });
-      const recompute = { definition: snap.definition, calendar: snap.calendar, reason: 'definition changed' };
-      signals.push(pending(startInputWith(current.id, ticket, snap, facts, found.recorded), recomputeSignal, recompute));
+      signals.push({ input: startInputWith(current.id, ticket, snap, facts, found.recorded), spec: true, reason: 'definition changed' });
     }
     out.updates.push(saveClock(trx, current, snap, facts, now));
     if (newFacts.length === 0) continue;
-    const transitions = transitionsOf(snap, facts, newFacts);
-    writeTransitions({ ...current, ...snap }, ticket, transitions, out);
-    signals.push(signalFacts(startInputWith(id, ticket, snap, facts, found.recorded), newFacts, transitions, ticket.importedAt));
+    writeTransitions({ ...current, ...snap }, ticket, transitionsOf(snap, facts, newFacts), out);
+    signals.push({ input: startInputWith(id, ticket, snap, facts, found.recorded), facts: newFacts, importedAt: ticket.importedAt?.getTime() ?? null });
   }
   const writes = [repo.insertClocks(trx, out.clocks), ...out.updates, repo.appendHistory(trx, out.history), pendingSignalsInsert(trx, opts(deps), signals)];
   await appendOutbox(
@@ -158,26 +141,6 @@ async function syncClocks(deps: SlaDeps, trx: Knex.Transaction, config: SlaConfi
 }
 
 const opts = (deps: SlaDeps) => ({ taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix });
-
-/** One fact goes as its named signal (what operators see in the history); several as `facts`. */
-function signalFacts(input: SlaClockInput, newFacts: ClockFact[], transitions: Transition[], importedAt: Date | null): PendingSignal {
-  if (newFacts.length === 1 && !importedAt) {
-    const kinds = transitions.map((t) => t.kind);
-    const signal = kinds.includes('reopened')
-      ? reopenSignal
-      : kinds.includes('stopped')
-        ? stopSignal
-        : kinds.includes('priority_changed')
-          ? priorityChangedSignal
-          : kinds.includes('paused')
-            ? pauseSignal
-            : kinds.includes('resumed')
-              ? resumeSignal
-              : undefined;
-    if (signal) return pending(input, signal, newFacts[0]!);
-  }
-  return pending(input, factsSignal, { facts: newFacts, importedAt: importedAt?.getTime() ?? null });
-}
 
 /** The workflow's start input, with the fact keys the clock's history holds. */
 async function startInput(db: Knex | Knex.Transaction, clockId: string, ticket: TicketRecord, snap: ClockSnapshot, facts: ClockFact[]): Promise<SlaClockInput> {
@@ -302,10 +265,10 @@ export async function recomputeOpenClocks(
   by: { calendarId?: string; definitionId?: string },
   reason: string,
   by_user: string,
-): Promise<{ clockIds: string[]; signals: PendingSignal[] }> {
+): Promise<{ clockIds: string[]; signals: ClockChange[] }> {
   const now = deps.clock.now().getTime();
   const clocks = await repo.openClocksUsing(trx, by);
-  const signals: PendingSignal[] = [];
+  const signals: ClockChange[] = [];
   const clockIds: string[] = [];
   const def = by.definitionId ? await admin.findDefinition(trx, by.definitionId) : undefined;
   for (const current of clocks) {
@@ -336,7 +299,7 @@ export async function recomputeOpenClocks(
     const ticket = await repo.findTicket(trx, current.ticketNumber);
     if (!ticket) continue;
     const input = await startInput(trx, current.id, ticket, snap, facts);
-    signals.push(pending(input, recomputeSignal, { definition: snap.definition, calendar: snap.calendar, reason }));
+    signals.push({ input, spec: true, reason });
     clockIds.push(current.id);
   }
   return { clockIds, signals };

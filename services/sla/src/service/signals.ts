@@ -2,39 +2,25 @@
  * Durable hand-off of the clocks' Temporal calls (an outbox for signals).
  *
  * The transaction that changes a clock (the consumer's inbox transaction, a
- * calendar or definition change) writes the signal-with-start it needs as a
- * `sla_pending_signal` row; the drain job sends the rows once committed and
- * deletes each after Temporal accepted it. A crash between the two resends
- * the row, which is harmless: the workflow id is fixed, a running workflow is
- * only signalled, and the workflow drops facts whose id it already has
- * (`recompute` carries the whole definition and calendar, so applying it twice
- * changes nothing). Rows of one workflow are sent one after the other in the
- * order they were written; different workflows are sent in parallel. One
- * drain runs at a time across processes (a transaction-scoped advisory lock).
- * While incident events flow in, it sends only rows that waited `maxDeferMs`
- * (intake-first.ts).
+ * calendar or definition change) writes the change as a `sla_pending_signal`
+ * row; the drain job sends the rows once committed and deletes them after
+ * Temporal accepted them. The rows of one ticket go to its one workflow
+ * (`sla-clocks:<ticket>`) as one signal-with-start (`ticketCall`: the new
+ * facts, and the clocks to add or recompute). A crash between the call and
+ * the delete resends the rows, which is harmless: the workflow id is fixed, a
+ * running workflow is only signalled, and the workflow drops facts whose id
+ * it already has and clocks it already holds with the same definition and
+ * calendar. Rows of one workflow are sent in the order they were written;
+ * different workflows are sent in parallel. One drain runs at a time across
+ * processes (a transaction-scoped advisory lock). While incident events flow
+ * in, it sends only rows that waited `maxDeferMs` (intake-first.ts).
  */
 import type { Logger } from '@itsm/core';
 import type { Knex } from '@itsm/db';
-import type { Client, SignalDefinition } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
 import { intakeBusy, workflowTasksInProgress } from './intake-first';
-import {
-  clockWorkflowId,
-  factsSignal,
-  pauseSignal,
-  priorityChangedSignal,
-  recomputeSignal,
-  reopenSignal,
-  resumeSignal,
-  signalWithStartClock,
-  stopSignal,
-  type SlaClockInput,
-} from '@itsm/wf-sla-clock';
-
-const SIGNALS = new Map<string, SignalDefinition<[unknown]>>(
-  [factsSignal, pauseSignal, resumeSignal, priorityChangedSignal, reopenSignal, stopSignal, recomputeSignal].map((s) => [s.name, s as SignalDefinition<[unknown]>]),
-);
+import { clockWorkflowId, sendClockChanges, type ClockChange, type SlaClockInput } from '@itsm/wf-sla-clock';
 
 /** Any number unlikely to clash with another advisory lock of this database. */
 const DRAIN_LOCK = 7_305_001;
@@ -44,34 +30,25 @@ export interface SignalTarget {
   workflowIdPrefix: string;
 }
 
-/** A signal-with-start to send for a clock once the transaction that needs it commits. */
-export interface PendingSignal<T = unknown> {
-  input: SlaClockInput;
-  signal: SignalDefinition<[T]>;
-  arg: T;
+/** What a row says it does (for operators reading the table): new facts, a new clock, or a recompute. */
+const kindOf = (c: ClockChange) => (c.reason ? 'recompute' : c.spec ? 'clock' : 'facts');
+
+/** Writes clock changes to send once the transaction commits (one statement, in the given order). */
+export async function queueSignals(trx: Knex.Transaction, target: SignalTarget, changes: readonly ClockChange[]): Promise<void> {
+  await pendingSignalsInsert(trx, target, changes);
 }
 
-/** Writes signal-with-starts to send once the transaction commits (one statement, in the given order). */
-export async function queueSignals(trx: Knex.Transaction, target: SignalTarget, signals: readonly PendingSignal[]): Promise<void> {
-  await pendingSignalsInsert(trx, target, signals);
-}
-
-/** The insert of pending signals, in the given order (a query builder, to write with other rows in one statement), or undefined for none. */
-export function pendingSignalsInsert(trx: Knex.Transaction, target: SignalTarget, signals: readonly PendingSignal[]): Knex.QueryBuilder | undefined {
-  if (signals.length === 0) return undefined;
+/** The insert of pending clock changes, in the given order (a query builder, to write with other rows in one statement), or undefined for none. */
+export function pendingSignalsInsert(trx: Knex.Transaction, target: SignalTarget, changes: readonly ClockChange[]): Knex.QueryBuilder | undefined {
+  if (changes.length === 0) return undefined;
   return trx('sla_pending_signal').insert(
-    signals.map((s) => ({
-      workflow_id: clockWorkflowId(s.input, target.workflowIdPrefix),
-      signal: s.signal.name,
-      input: JSON.stringify(s.input),
-      arg: JSON.stringify(s.arg ?? null),
+    changes.map(({ input, ...arg }) => ({
+      workflow_id: clockWorkflowId(input, target.workflowIdPrefix),
+      signal: kindOf({ input, ...arg }),
+      input: JSON.stringify(input),
+      arg: JSON.stringify(arg),
     })),
   );
-}
-
-/** Writes one signal-with-start to send once the transaction commits. */
-export async function queueSignal<T>(trx: Knex.Transaction, target: SignalTarget, input: SlaClockInput, signal: SignalDefinition<[T]>, arg: T): Promise<void> {
-  await queueSignals(trx, target, [{ input, signal, arg } as PendingSignal]);
 }
 
 export interface DrainOptions {
@@ -96,9 +73,8 @@ export interface DrainOptions {
 interface Row {
   id: string;
   workflow_id: string;
-  signal: string;
   input: SlaClockInput;
-  arg: unknown;
+  arg: Omit<ClockChange, 'input'>;
   attempts: number;
 }
 
@@ -109,7 +85,7 @@ export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed
   return o.knex.transaction(async (lockTrx) => {
     const { rows } = await lockTrx.raw('select pg_try_advisory_xact_lock(?) as locked', [DRAIN_LOCK]);
     if (!rows[0]?.locked) return undefined;
-    const q = o.knex('sla_pending_signal').select('id', 'workflow_id', 'signal', 'input', 'arg', 'attempts').orderBy('id').limit(batch);
+    const q = o.knex('sla_pending_signal').select('id', 'workflow_id', 'input', 'arg', 'attempts').orderBy('id').limit(batch);
     if (intakeBusy(o.knex, o.yieldToIntakeMs)) {
       // only rows up to the newest that has waited its longest, so each workflow's rows still go in order
       const overdue = await o.knex('sla_pending_signal')
@@ -131,20 +107,20 @@ export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed
     let failed = 0;
     const queues = [...byWorkflow.values()];
     const work = async () => {
-      for (let q = queues.shift(); q; q = queues.shift()) {
-        for (const r of q) {
-          try {
-            const signal = SIGNALS.get(r.signal);
-            if (!signal) throw new Error(`unknown clock signal ${r.signal}`);
-            await signalWithStartClock(o.temporal, r.input, signal, r.arg, o.target);
-            await o.knex('sla_pending_signal').where({ id: r.id }).delete();
-            sent++;
-          } catch (err) {
-            failed++;
-            await o.knex('sla_pending_signal').where({ id: r.id }).update({ attempts: r.attempts + 1, last_error: String((err as Error).message ?? err).slice(0, 2000) }).catch(() => undefined);
-            o.logger.warn({ err, workflowId: r.workflow_id, signal: r.signal, attempts: r.attempts + 1 }, 'clock signal not delivered; retrying on the next pass');
-            break; // keeps this workflow's order: its later rows wait for this one
-          }
+      for (let rows = queues.shift(); rows; rows = queues.shift()) {
+        const ids = rows.map((r) => r.id);
+        try {
+          // all of this pass's rows of the workflow, in order, as one call
+          await sendClockChanges(o.temporal, rows.map((r) => ({ ...r.arg, input: r.input })), o.target);
+          await o.knex('sla_pending_signal').whereIn('id', ids).delete();
+          sent += rows.length;
+        } catch (err) {
+          failed += rows.length;
+          await o.knex('sla_pending_signal')
+            .whereIn('id', ids)
+            .update({ attempts: o.knex.raw('attempts + 1'), last_error: String((err as Error).message ?? err).slice(0, 2000) })
+            .catch(() => undefined);
+          o.logger.warn({ err, workflowId: rows[0]!.workflow_id, rows: rows.length, attempts: rows[0]!.attempts + 1 }, 'clock changes not delivered; retrying on the next pass');
         }
       }
     };
@@ -196,7 +172,7 @@ export function registerSignalMetrics(registry: Registry, knex: Knex): void {
       .finally(() => setImmediate(() => (last = undefined))));
   new Gauge({
     name: 'sla_pending_signals',
-    help: 'Clock signal-with-starts written and not yet accepted by Temporal',
+    help: 'Clock changes written and not yet accepted by Temporal',
     registers: [registry],
     async collect() {
       this.set((await read()).n);
@@ -212,7 +188,7 @@ export function registerSignalMetrics(registry: Registry, knex: Knex): void {
   });
   new Gauge({
     name: 'sla_pending_signal_oldest_seconds',
-    help: 'How long the oldest pending clock signal has waited',
+    help: 'How long the oldest pending clock change has waited',
     registers: [registry],
     async collect() {
       this.set((await read()).age);

@@ -457,8 +457,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       duration(c.pausedMs),
     ]);
     for (const line of table(['incident', 'target', 'prio', 'goal', 'status', 'due', 'elapsed', 'paused'], rows)) print(`    ${line}`);
-    const slaLinks = clocks.map((c) => link(c.workflowId));
-    for (const [i, c] of clocks.entries()) print(`    ${c.ticket.number} ${c.target}: ${slaLinks[i]}`);
+    // one workflow per incident holds all its clocks
+    const slaWorkflows = new Map(clocks.map((c) => [c.workflowId, c.ticket.number]));
+    for (const [workflowId, ticket] of slaWorkflows) print(`    ${ticket} clocks: ${link(workflowId)}`);
 
     const finalRelease = (await release.ok<ReleaseView>(rm, 'GET', relPath)).body;
     const elapsedMs = Date.now() - t0;
@@ -473,7 +474,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       change: implemented,
       release: finalRelease,
       clocks,
-      workflows: { approval: link(approvalWf), deployment: link(deployWf), slaClocks: slaLinks },
+      workflows: { approval: link(approvalWf), deployment: link(deployWf), slaClocks: [...slaWorkflows.keys()].map(link) },
       elapsedMs,
     };
   } finally {

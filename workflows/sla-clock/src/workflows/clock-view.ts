@@ -1,7 +1,7 @@
 /** Pure helpers of the workflow: what operators read, and which facts are due to be recorded. */
 import type { SlaClock } from '@itsm/business-time';
 import type { ProgressRecord } from '../activities';
-import type { ClockStatusView, SlaClockInput } from '../definitions';
+import type { ClockSpec, ClockStatusView } from '../definitions';
 import { factKeys } from '../definitions';
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -12,9 +12,59 @@ export function utcText(ms: number): string {
   return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
 }
 
-/** ItsmState: running, paused, met, breached (cancelled when no target applies). */
+/** ItsmState of one clock: running, paused, met, breached (cancelled when no target applies). */
 export function stateKeyword(clock: SlaClock | undefined): string {
   return clock ? clock.status : 'waiting';
+}
+
+/** The worst state first: what a ticket's workflow shows for all its clocks. */
+const STATE_ORDER = ['breached', 'running', 'paused', 'waiting', 'met', 'cancelled'];
+
+export interface TicketClock {
+  spec: ClockSpec;
+  clock: SlaClock | undefined;
+}
+
+/**
+ * The ticket workflow's search attributes: the worst state of its clocks
+ * (breached, running, paused, waiting, met, cancelled), the earliest due time
+ * of a running clock, what the earliest timer waits for, and
+ * the ticket's priority.
+ */
+export function ticketSearchValues(clocks: readonly TicketClock[]): { state: string; priority: string; dueAt: number | null; waitingFor: string } {
+  const states = clocks.map((c) => stateKeyword(c.clock));
+  const state = STATE_ORDER.find((s) => states.includes(s)) ?? 'waiting';
+  let dueAt: number | null = null;
+  let nextTimer: TicketClock | undefined;
+  for (const c of clocks) {
+    const k = c.clock;
+    if (!k || k.clock !== 'running') continue;
+    if (k.dueAt !== null && (dueAt === null || k.dueAt < dueAt)) dueAt = k.dueAt;
+    if (k.nextTimerAt !== null && (nextTimer?.clock?.nextTimerAt == null || k.nextTimerAt < nextTimer.clock.nextTimerAt)) nextTimer = c;
+  }
+  const waiting = nextTimer
+    ? waitingFor(nextTimer.clock)
+    : clocks.some((c) => c.clock?.clock === 'paused')
+      ? 'resume'
+      : clocks.some((c) => c.clock?.clock === 'stopped' && c.clock.target === 'resolution')
+        ? 'reopen'
+        : clocks.some((c) => !c.clock)
+          ? 'opened'
+          : 'nothing';
+  const priority = clocks.map((c) => c.clock?.priority).find((p): p is string => !!p) ?? '';
+  return { state, priority, dueAt, waitingFor: waiting };
+}
+
+/** Current details: one line per clock, `resolution SLA (Standard): running, due 2025-06-16 14:00 UTC; …`. */
+export function ticketDetails(clocks: readonly TicketClock[], now: number): string {
+  if (clocks.length === 0) return 'no clocks';
+  return clocks
+    .map(({ spec, clock }) => {
+      const def = spec.definition;
+      const what = def.kind === 'ola' ? `${def.target} OLA of ${def.group ?? '?'}` : `${def.target} SLA`;
+      return `- ${what} (${def.name}, ${spec.calendar.name}): ${currentDetails(clock, now)}`;
+    })
+    .join('\n');
 }
 
 /** ItsmWaitingFor: the next threshold, the resume, a reopen, or nothing. */
@@ -79,7 +129,7 @@ export function dueFacts(clockId: string, clock: SlaClock | undefined, recorded:
   return out.filter((f) => !done.has(f.key)).sort((a, b) => a.at - b.at);
 }
 
-export function statusView(input: SlaClockInput, clock: SlaClock | undefined, recorded: string[], facts: number): ClockStatusView {
+export function statusView(input: ClockSpec, clock: SlaClock | undefined, recorded: string[], facts: number): ClockStatusView {
   return {
     clockId: input.clockId,
     status: clock?.status ?? 'running',

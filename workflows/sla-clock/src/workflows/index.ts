@@ -1,2 +1,2 @@
 /** Bundle entry: the workflow functions and nothing else. */
-export { slaClockWorkflow } from './sla-clock.workflow';
+export { slaTicketWorkflow } from './sla-ticket.workflow';
