@@ -20,8 +20,9 @@ if compgen -G "eslint.config.*" >/dev/null; then
   npx --no-install eslint .
 fi
 
-printf '==> pruning Kafka topics of earlier test runs\n'
+printf '==> pruning Kafka topics and Temporal workflows of earlier test runs\n'
 node libs/testing/prune-test-topics.js
+node libs/testing/prune-test-workflows.js
 
 # One test file at a time by default: the suites drive real Kafka, Temporal and
 # PostgreSQL, which need the second core (override with JEST_WORKERS).
