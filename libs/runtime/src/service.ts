@@ -2,9 +2,9 @@ import { createLogger, systemClock, type Clock, type Logger } from '@itsm/core';
 import { createKnex, databaseUrl, dropDatabase, ensureDatabase, migrateLatest, type Knex, type Migration } from '@itsm/db';
 import { EventConsumer, OutboxRelay, createKafka, ensureTopics, messagingMigrations, type Handler } from '@itsm/events';
 import { createHttpApp, idempotencyMigration, type HttpApi } from '@itsm/http';
-import { createNativeConnection, createTemporalClient, createWorker, installTemporalLogger, type WorkerFactoryOptions } from '@itsm/temporal';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createNativeConnection, createWorker, installTemporalLogger, type WorkerFactoryOptions } from '@itsm/temporal';
+import { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import type { Kafka } from 'kafkajs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -125,7 +125,10 @@ export async function startService<S>(def: ServiceDefinition<S>, opts: StartOpti
     numPartitions: config.KAFKA_PARTITIONS,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
   });
-  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  // One native (Rust core) connection for the client and the workers: gRPC off the event loop, and a
+  // client whose calls run in the same process as its workers.
+  const nativeConnection = await createNativeConnection({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
   const prefix = config.ITSM_INSTANCE;
   const ctx: ServiceContext = {
     name: def.name,
@@ -194,12 +197,8 @@ export async function startService<S>(def: ServiceDefinition<S>, opts: StartOpti
   }
 
   const workers: Worker[] = [];
-  let nativeConnection: NativeConnection | undefined;
   const workerDefs = has('workers') ? (def.workers?.(services) ?? []) : [];
   if (workerDefs.length) {
-    nativeConnection = await createNativeConnection({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-    // Stops run in reverse: the workers shut down first, then their connection closes.
-    stops.push(() => nativeConnection!.close());
     for (const w of workerDefs) {
       const worker = await createWorker({
         connection: nativeConnection,
@@ -252,7 +251,8 @@ export async function startService<S>(def: ServiceDefinition<S>, opts: StartOpti
       for (const s of stops.reverse()) {
         await s().catch((err) => logger.warn({ err }, 'error while stopping'));
       }
-      await temporal.connection.close().catch(() => undefined);
+      // after the workers (stopped above): a native connection does not close while a worker holds it
+      await nativeConnection.close().catch((err) => logger.warn({ err }, 'error while closing the Temporal connection'));
       await knex.destroy();
       if (opts.dropDatabaseOnStop) await dropDatabase(config.POSTGRES_URL, config.DATABASE_NAME);
     },

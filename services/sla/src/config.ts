@@ -11,6 +11,8 @@ export const slaConfigSchema = z.object({
   SLA_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** The same while incident events flow in, for the signals that have waited their longest (intake-first.ts). */
   SLA_SIGNAL_CONCURRENCY_BUSY: z.coerce.number().int().min(1).max(256).default(2),
+  /** How long a clock change waits at most while incident events flow in (ms; 0: never waits, sent at the busy concurrency). */
+  SLA_SIGNAL_MAX_DEFER_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /** Clock workflow tasks the worker runs at once (intake idle) and while incident events flow in (intake-first.ts). */
   SLA_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
   SLA_WORKFLOW_SLOTS_BUSY: z.coerce.number().int().min(1).max(1000).default(1),

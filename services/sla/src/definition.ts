@@ -68,6 +68,7 @@ export const slaService: ServiceDefinition = {
       target: { taskQueue: deps.taskQueue, workflowIdPrefix: deps.workflowIdPrefix },
       concurrency: c.SLA_SIGNAL_CONCURRENCY,
       busyConcurrency: c.SLA_SIGNAL_CONCURRENCY_BUSY,
+      maxDeferMs: c.SLA_SIGNAL_MAX_DEFER_MS,
     });
   },
 };

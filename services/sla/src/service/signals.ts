@@ -66,7 +66,7 @@ export interface DrainOptions {
   busyConcurrency?: number;
   /** intake counts as busy this long after its last event (default 250 ms) */
   yieldToIntakeMs?: number;
-  /** longest a row waits for a busy intake (default 30 s) */
+  /** longest a row waits for a busy intake (default 5 s) */
   maxDeferMs?: number;
 }
 
@@ -89,7 +89,7 @@ export async function drainOnce(o: DrainOptions): Promise<{ sent: number; failed
     if (intakeBusy(o.knex, o.yieldToIntakeMs)) {
       // only rows up to the newest that has waited its longest, so each workflow's rows still go in order
       const overdue = await o.knex('sla_pending_signal')
-        .where('created_at', '<', o.knex.raw('now() - make_interval(secs => ?)', [(o.maxDeferMs ?? 30_000) / 1000]))
+        .where('created_at', '<', o.knex.raw('now() - make_interval(secs => ?)', [(o.maxDeferMs ?? 5_000) / 1000]))
         .max('id as id')
         .first();
       if (!overdue?.id) return { sent: 0, failed: 0, deferred: true };
