@@ -1,13 +1,10 @@
 /** Test platform: the Incident and SLA services on one isolated instance (real Postgres, Kafka, Temporal). */
-import { commonConfigSchema, loadConfig } from '@itsm/core';
-import { signToken, type Role } from '@itsm/http';
+import type { Role } from '@itsm/http';
 import { newInstance, startTestService, type RunningService } from '@itsm/runtime';
 import { waitFor } from '@itsm/testing';
+import { clientFor, tokenFor, type Client } from '@itsm/testing/service';
 import { incidentService } from '@itsm/incident-service';
-import request from 'supertest';
 import { slaService } from '../src/definition';
-
-const cfg = loadConfig(commonConfigSchema);
 
 export const USERS = {
   admin: { id: 'admin1', roles: ['admin'] as Role[] },
@@ -18,22 +15,7 @@ export const USERS = {
 };
 type UserKey = keyof typeof USERS;
 
-export function tokenFor(u: { id: string; roles: Role[] }): Promise<string> {
-  return signToken({ sub: u.id, roles: u.roles }, { secret: cfg.JWT_SECRET, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE, expiresIn: '1h' });
-}
-
-export function clientFor(svc: RunningService, token: string) {
-  const agent = request(svc.api.app);
-  const auth = (t: request.Test) => t.set('Authorization', `Bearer ${token}`);
-  return {
-    get: (p: string) => auth(agent.get(p)),
-    post: (p: string) => auth(agent.post(p)),
-    patch: (p: string) => auth(agent.patch(p)),
-    put: (p: string) => auth(agent.put(p)),
-    delete: (p: string) => auth(agent.delete(p)),
-  };
-}
-export type Client = ReturnType<typeof clientFor>;
+export { clientFor, tokenFor, type Client } from '@itsm/testing/service';
 
 export interface Platform {
   instance: string;

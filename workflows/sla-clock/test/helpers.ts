@@ -1,15 +1,10 @@
 /** Shared test helpers: inputs, recording mock activities, polling, search attributes. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { calendar24x7, type Calendar } from '@itsm/business-time';
+import { testEnv } from '@itsm/testing';
 import type { BreachRecord, ClockFactRecord, ProgressRecord, SlaClockActivities, WarningRecord } from '../src/activities';
 import type { ClockCalendar, ClockDefinition, ClockFact, SlaClockInput } from '../src/definitions';
 
-export const TEST_SERVER_PATH =
-  process.env.TEMPORAL_TEST_SERVER_PATH ?? `${process.env.HOME}/.cache/itsm/pytools/bin/temporal-test-server`;
+export const TEST_SERVER_PATH = testEnv.temporalTestServerPath;
 
 export const MIN = 60_000;
 export const H = 3_600_000;
@@ -130,15 +125,4 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
   }
 }
 
-/** Registers the platform's search attributes on a server that refuses unknown ones (the test server). */
-export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
-  const file = path.resolve(__dirname, '../../../infra/temporal/search-attributes.json');
-  const declared = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
-  const searchAttributes: Record<string, number> = {};
-  for (const [name, type] of Object.entries(declared)) {
-    const code = encodeSearchAttributeIndexedValueType(type.toUpperCase() as SearchAttributeType);
-    if (code === undefined) throw new Error(`unknown search attribute type ${type} for ${name}`);
-    searchAttributes[name] = code;
-  }
-  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
-}
+export { registerSearchAttributes } from '@itsm/testing/temporal';
