@@ -149,6 +149,28 @@ export async function addFacts(trx: Knex.Transaction, ticketNumber: string, fact
   return { all, added: all.filter((_, i) => rows[i]!.added) };
 }
 
+/** The timelines of many tickets (one query per 5,000 tickets), each in timeline order. */
+export async function factsOfTickets(db: Db, ticketNumbers: readonly string[]): Promise<Map<string, TicketFact[]>> {
+  const out = new Map<string, TicketFact[]>(ticketNumbers.map((n) => [n, []]));
+  for (let i = 0; i < ticketNumbers.length; i += 5000) {
+    const rows = await db('ticket_fact')
+      .whereIn('ticket_number', ticketNumbers.slice(i, i + 5000))
+      .orderBy([{ column: 'ticket_number' }, { column: 'at' }, { column: 'seq' }]);
+    for (const r of rows) out.get(r.ticket_number)!.push(factFromRow(r));
+  }
+  return out;
+}
+
+/** The current assignment group of many tickets (one query per 5,000 tickets). */
+export async function assignmentGroupsOf(db: Db, ticketNumbers: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (let i = 0; i < ticketNumbers.length; i += 5000) {
+    const rows = await db('ticket').whereIn('number', ticketNumbers.slice(i, i + 5000)).select('number', 'assignment_group');
+    for (const r of rows) out.set(r.number, r.assignment_group ?? null);
+  }
+  return out;
+}
+
 export async function listFacts(db: Db, ticketNumber: string): Promise<TicketFact[]> {
   const rows = await db('ticket_fact').where({ ticket_number: ticketNumber }).orderBy([{ column: 'at' }, { column: 'seq' }]);
   return rows.map(factFromRow);
@@ -258,8 +280,9 @@ export async function openClocksUsing(trx: Knex.Transaction, by: { calendarId?: 
   return (await q).map(clockFromRow);
 }
 
-export async function clocksOpenedBetween(db: Db, from: Date | undefined, to: Date | undefined): Promise<ClockRecord[]> {
+export async function clocksOpenedBetween(db: Db, from: Date | undefined, to: Date | undefined, kind?: string): Promise<ClockRecord[]> {
   const q = db('sla_clock').orderBy('id');
+  if (kind) q.where('kind', kind);
   if (from) q.where('opened_at', '>=', from);
   if (to) q.where('opened_at', '<', to);
   return (await q).map(clockFromRow);
