@@ -63,9 +63,13 @@ export function send(res: express.Response, result: HandlerResult | void): void 
   else res.json(result.body);
 }
 
+const NO_QUERY = z.strictObject({});
+
 /** Validates params, query, headers and body (all issues reported together), then runs the handler. */
 export function runHandler(def: AnyRouteDefinition, params: z.ZodType, log: Logger): RequestHandler {
   const body = def.body ? strictBody(def.body as z.ZodType) : undefined;
+  // an unknown query parameter (a typo such as openedAfter for openedFrom) is a 422 naming it, never silently ignored
+  const query = def.query ? strictBody(def.query as z.ZodType) : NO_QUERY;
   return async (req, res) => {
     const issues: unknown[] = [];
     const attempt = <T>(fn: () => T): T | undefined => {
@@ -81,7 +85,7 @@ export function runHandler(def: AnyRouteDefinition, params: z.ZodType, log: Logg
     };
     const ctx = {
       params: attempt(() => parseInput(params, req.params, 'params')),
-      query: def.query ? attempt(() => parseInput(def.query, coerceQuery(def.query, req.query as Record<string, unknown>), 'query')) : {},
+      query: attempt(() => parseInput(query, coerceQuery(query, req.query as Record<string, unknown>), 'query')),
       headers: def.headers ? attempt(() => parseInput(def.headers, req.headers, 'headers')) : {},
       body: body ? attempt(() => parseInput(body, req.body, 'body')) : undefined,
     };

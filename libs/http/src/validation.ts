@@ -23,24 +23,35 @@ export function zodIssues(error: z.ZodError, where: InputLocation): InputIssue[]
   return out;
 }
 
-/** Parses `input` or throws a 422 ValidationError naming every offending field. */
-/** Paths of the strings that hold a NUL character (PostgreSQL text cannot store one). */
-function nulPaths(value: unknown, path: string[] = [], out: string[] = [], depth = 0): string[] {
+/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 and PostgreSQL cannot. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain a NUL character';
+  if (LONE_SURROGATE.test(text)) return 'must not contain a lone UTF-16 surrogate (not a character)';
+  return undefined;
+}
+
+/** Strings (and keys) PostgreSQL text cannot store as given: a NUL character, a lone surrogate. */
+function unstorablePaths(value: unknown, path: string[] = [], out: Array<{ field: string; message: string }> = [], depth = 0) {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path.join('.'));
+    const message = unstorable(value);
+    if (message) out.push({ field: path.join('.'), message });
   } else if (value && typeof value === 'object' && depth < 32) {
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) out.push([...path, k].join('.'));
-      nulPaths(v, [...path, k], out, depth + 1);
+      const message = unstorable(k);
+      if (message) out.push({ field: [...path, k].join('.'), message });
+      unstorablePaths(v, [...path, k], out, depth + 1);
     }
   }
   return out;
 }
 
+/** Parses `input` or throws a 422 ValidationError naming every offending field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: InputLocation): z.output<S> {
-  const nul = nulPaths(input);
-  if (nul.length) {
-    const issues = nul.map((field) => ({ field: field || where, message: 'must not contain a NUL character', in: where }));
+  const bad = unstorablePaths(input);
+  if (bad.length) {
+    const issues = bad.map(({ field, message }) => ({ field: field || where, message, in: where }));
     throw new ValidationError(`Invalid ${where}: ${issues.map((i) => i.field).join(', ')}`, issues);
   }
   const r = schema.safeParse(input);
@@ -51,8 +62,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
 }
 
 /**
- * Bodies are strict by default: a plain `z.object` body (unknown keys stripped)
- * becomes `.strict()`, so unknown fields answer 422 naming them. A route that
+ * Bodies and query strings are strict by default: a plain `z.object` (unknown
+ * keys stripped) becomes `.strict()`, so unknown fields and parameters answer
+ * 422 naming them. A route that
  * wants other keys passes `z.looseObject` (or `.catchall(...)`). Nested objects
  * keep their own mode: write them as `z.strictObject` to reject unknown keys there.
  */

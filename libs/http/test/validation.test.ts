@@ -48,6 +48,29 @@ describe('request validation', () => {
     expect(ctx.t.store.size).toBe(0);
   });
 
+  it('answers a lone UTF-16 surrogate with 422 naming the field (it is not a character; stored it would come back changed)', async () => {
+    const res = await app()
+      .post('/api/v1/incidents')
+      .set('Authorization', `Bearer ${ctx.agent}`)
+      .set('Content-Type', 'application/json')
+      .send('{"title": "ok \\ud83d\\ude00", "details": {"location": "x\\ud800y"}}');
+    expectProblem(res, 422, 'validation-failed');
+    expect(res.body.errors).toEqual([{ field: 'details.location', message: expect.stringMatching(/lone UTF-16 surrogate/), in: 'body' }]);
+    const pair = await app().post('/api/v1/incidents').set('Authorization', `Bearer ${ctx.agent}`).send({ title: 'smile \u{1F600}' });
+    expect(pair.status).toBe(201);
+    expect(pair.body.title).toBe('smile \u{1F600}');
+  });
+
+  it('answers an unknown query parameter with 422 naming it, also where a route takes none', async () => {
+    const typo = await app().get('/api/v1/incidents?sort=priority&openedAfter=yesterday').set('Authorization', `Bearer ${ctx.agent}`);
+    expectProblem(typo, 422, 'validation-failed');
+    expect(typo.body.errors).toEqual([{ field: 'openedAfter', message: 'is not a known field', in: 'query' }]);
+    const none = await app().post('/api/v1/incidents?dryRun=1').set('Authorization', `Bearer ${ctx.agent}`).send({ title: 'x' });
+    expectProblem(none, 422, 'validation-failed');
+    expect(none.body.errors).toEqual([{ field: 'dryRun', message: 'is not a known field', in: 'query' }]);
+    expect(ctx.t.store.size).toBe(0);
+  });
+
   it('accepts a title of exactly 255 characters', async () => {
     const res = await app().post('/api/v1/incidents').set('Authorization', `Bearer ${ctx.agent}`).send({ title: 'x'.repeat(255) });
     expect(res.status).toBe(201);

@@ -299,7 +299,13 @@ describe('C20: input validation', () => {
       as.agent.get('/api/v1/incidents?cursor=%%%'),
       as.agent.get('/api/v1/incidents?openedFrom=yesterday'),
       as.agent.get('/api/v1/incidents/search?q=' + encodeURIComponent('"unbalanced & | ! (')),
+      as.agent.get('/api/v1/incidents?openedAfter=2025-01-01T00:00:00Z'),
+      as.agent.get('/api/v1/incidents?openedFrom=2025-02-01T00:00:00Z&openedTo=2025-01-01T00:00:00Z'),
+      as.agent.post('/api/v1/incidents').send({ title: 'lone \ud800 surrogate' }),
     ]);
-    expect(odd.map((r) => r.status)).toEqual([422, 422, 400, 404, 422, 400, 422, 200]);
+    expect(odd.map((r) => r.status)).toEqual([422, 422, 400, 404, 422, 400, 422, 200, 422, 422, 422]);
+    expect(odd[8]!.body.errors).toEqual([{ field: 'openedAfter', message: 'is not a known field', in: 'query' }]);
+    expect(odd[9]!.body.errors).toEqual([{ field: 'openedTo', message: 'must be after openedFrom', in: 'query' }]);
+    expect(odd[10]!.body.errors).toEqual([expect.objectContaining({ field: 'title', in: 'body' })]);
   });
 });

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '@itsm/core';
+import { ForbiddenError, NotFoundError, ValidationError } from '@itsm/core';
 import { etag, idempotencyKeyOf, paginationQuery, requireIfMatch, runIdempotent, sortQuery, z, type HttpApi } from '@itsm/http';
 import type { Knex } from '@itsm/db';
 import { STATES } from '../domain/types';
@@ -33,7 +33,21 @@ type ListQuery = z.infer<typeof listQuery>;
 
 const dateOf = (s?: string) => (s ? new Date(s) : undefined);
 
+/** A range whose end is not after its start is a 422 naming the end, not an empty list. */
+function checkRanges(q: ListQuery): void {
+  const issues = (
+    [
+      ['openedFrom', 'openedTo'],
+      ['updatedFrom', 'updatedTo'],
+    ] as const
+  )
+    .filter(([from, to]) => q[from] && q[to] && Date.parse(q[to]!) <= Date.parse(q[from]!))
+    .map(([from, to]) => ({ field: to, message: `must be after ${from}`, in: 'query' }));
+  if (issues.length) throw new ValidationError(`Invalid query: ${issues.map((i) => i.field).join(', ')}`, issues);
+}
+
 export function filterOf(q: ListQuery, viewer: Viewer): IncidentFilter {
+  checkRanges(q);
   return {
     state: q.state,
     priority: q.priority,
