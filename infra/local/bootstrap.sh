@@ -3,7 +3,8 @@
 #   1. checks Node.js >= 20.3
 #   2. npm ci, when node_modules is missing or package-lock.json changed
 #   3. npx tsc -b (incremental build of every package)
-#   4. infra/local/infra.sh up (PostgreSQL, Kafka, Temporal)
+#   4. infra/local/infra.sh up (PostgreSQL, Kafka, Temporal), unless --no-infra
+#      (`npm start` passes it: `itsm up` starts the infrastructure itself)
 # Idempotent; quick when nothing changed. Used by `npm start` and `npm test`.
 set -euo pipefail
 
@@ -50,4 +51,5 @@ step "building (npx tsc -b)"
 npx --no-install tsc -b
 
 # 4. Infrastructure
+[ "${1:-}" = --no-infra ] && exit 0
 exec bash "$HERE/infra.sh" up

@@ -36,7 +36,7 @@ export async function up(opts: { only?: string[] }): Promise<number> {
   }
   console.log(`\nTemporal UI   ${temporalUi}`);
   console.log(`Logs          ${logDir}`);
-  console.log('Get a token:  npm run itsm -- token --sub alice --roles agent');
+  console.log('Get a token:  npm run itsm -- token --sub alice --roles agent --groups service-desk');
   return failed ? 1 : 0;
 }
 
