@@ -212,7 +212,8 @@ export async function startService<S>(def: ServiceDefinition<S>, opts: StartOpti
       const running = worker.run();
       workers.push(worker);
       stops.push(async () => {
-        worker.shutdown();
+        // on SIGTERM the SDK has already begun the worker's shutdown itself
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       });
     }

@@ -41,7 +41,8 @@ export async function up(opts: { only?: string[] }): Promise<number> {
 }
 
 export async function down(opts: { keepInfra?: boolean }): Promise<number> {
-  for (const s of SERVICES) if (await stopService(s.name)) console.log(`  ${s.name} stopped`);
+  // all at once: each drains its consumers, relay and workers before it exits
+  await Promise.all(SERVICES.map(async (s) => (await stopService(s.name)) && console.log(`  ${s.name} stopped`)));
   return opts.keepInfra ? 0 : infra('down');
 }
 
