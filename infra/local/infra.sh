@@ -418,6 +418,21 @@ with open(sys.argv[1]) as f:
 EOF
 }
 
+# A server that was already running (started before a search attribute was
+# added to the file, or run by someone else) gets the missing ones.
+ensure_search_attributes() {
+  local have name kind
+  have="$("$TEMPORAL_CLI_PATH" operator search-attribute list --address "127.0.0.1:$TEMPORAL_PORT" --namespace "$TEMPORAL_NAMESPACE" 2>/dev/null)" || return 0
+  local -a args=()
+  while IFS='=' read -r name kind; do
+    grep -qE "^[[:space:]]*$name[[:space:]]" <<<"$have" || args+=(--name "$name" --type "$kind")
+  done < <(search_attribute_args | grep -v '^--search-attribute$')
+  [ "${#args[@]}" -eq 0 ] && return 0
+  step "registering search attributes on the running Temporal server: ${args[*]}"
+  "$TEMPORAL_CLI_PATH" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" --namespace "$TEMPORAL_NAMESPACE" "${args[@]}" >/dev/null ||
+    die "could not register search attributes ${args[*]} on the Temporal server at 127.0.0.1:$TEMPORAL_PORT"
+}
+
 TEMPORAL_STATE=""
 temporal_up() {
   if temporal_ready; then
@@ -488,6 +503,7 @@ cmd_up() {
   pg_up
   [ "$KAFKA_STATE" = started ] && wait_ready kafka 120 kafka_ready kafka_ours "$LOGS/kafka.log"
   [ "$TEMPORAL_STATE" = started ] && wait_ready temporal 120 temporal_ready temporal_ours "$LOGS/temporal.log"
+  [ "$TEMPORAL_STATE" = started ] || ensure_search_attributes
 
   line postgres ready "$(pg_url)" "($(state_note "$PG_STATE" "$(pid_of "$PG_DATA/postmaster.pid")"))"
   line kafka ready "$KAFKA_BROKERS" "($(state_note "$KAFKA_STATE" "$(pid_of "$RUN/kafka.pid")"))"

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * The search attributes our workflows set, so operators can find them in the
@@ -16,4 +16,11 @@ export const SA = {
   risk: defineSearchAttributeKey('ItsmRisk', SearchAttributeType.KEYWORD),
   changeType: defineSearchAttributeKey('ItsmChangeType', SearchAttributeType.KEYWORD),
   stage: defineSearchAttributeKey('ItsmStage', SearchAttributeType.KEYWORD),
+  /** the platform instance (its workflow id prefix without the dash; `default` for none) */
+  instance: defineSearchAttributeKey('ItsmInstance', SearchAttributeType.KEYWORD),
 } as const;
+
+/** ItsmInstance of the platform instance whose workflow ids start with `workflowIdPrefix`: `t1a2b3c4d` for `t1a2b3c4d-`, `default` for none. */
+export function instanceAttribute(workflowIdPrefix = ''): SearchAttributePair {
+  return { key: SA.instance, value: workflowIdPrefix.replace(/-$/, '') || 'default' };
+}

@@ -112,6 +112,8 @@ describe('C02: holidays and uneven working days', () => {
       return s?.calendarVersion === 2 && s.dueAt === '2025-06-05T11:00:00.000Z' && s;
     });
     expect(status).toMatchObject({ calendarVersion: 2, dueAt: '2025-06-05T11:00:00.000Z' });
+    // the platform instance is a search attribute: clocks of other instances sharing the server stay apart
+    expect((await wf.describe()).searchAttributes.ItsmInstance).toEqual([p.instance.replace(/-$/, '')]);
   });
 
   it('refuses an invalid calendar with the fields named, and a stale version with 412', async () => {

@@ -4,6 +4,7 @@
  * as `DeploymentCommandRejectedError` (with the HTTP status to answer), a
  * missing workflow as `DeploymentNotFoundError`.
  */
+import { instanceAttribute } from '@itsm/temporal/search-attributes';
 import {
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
@@ -155,6 +156,7 @@ export async function startReleaseDeployment(
         { key: searchAttributes.recordId, value: input.releaseNumber },
         { key: searchAttributes.recordType, value: RECORD_TYPE },
         { key: searchAttributes.state, value: 'waiting-window' },
+        instanceAttribute(options.workflowIdPrefix),
       ],
     });
     return { workflowId, runId: handle.firstExecutionRunId, alreadyStarted: false };

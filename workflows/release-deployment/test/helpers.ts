@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DeploymentEvent, ReleaseDeploymentActivities, RollbackStageInput, TriggerWebhookDeployInput, VerifyHealthInput } from '../src/activities';
 import { getProgress } from '../src/client';
-import { searchAttributes, type DeploymentProgress, type ReleaseDeploymentInput, type StageDefinition } from '../src/definitions';
+import { type DeploymentProgress, type ReleaseDeploymentInput, type StageDefinition } from '../src/definitions';
 
 export const workflowsSrc = require.resolve('../src/workflows');
 
@@ -130,13 +130,5 @@ export async function progressWhen(
 export const waitingAt = (kind: string, stage?: string) => (p: DeploymentProgress) =>
   p.waitingFor?.kind === kind && (stage === undefined || p.waitingFor.stage === stage);
 
-/**
- * Registers the search attributes the workflow sets (the time-skipping server
- * knows none of them and refuses a start that carries unknown ones).
- */
-export async function registerSearchAttributes(connection: { operatorService: { addSearchAttributes(req: object): Promise<unknown> } }): Promise<void> {
-  const indexed: Record<string, number> = { KEYWORD: 2, DATETIME: 6 }; // temporal.api.enums.v1.IndexedValueType
-  const attrs: Record<string, number> = {};
-  for (const key of Object.values(searchAttributes)) attrs[key.name] = indexed[key.type]!;
-  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: attrs });
-}
+/** Registers the platform's search attributes on the time-skipping server (it knows none and refuses a start that carries unknown ones). */
+export { registerSearchAttributes } from '@itsm/testing/temporal';

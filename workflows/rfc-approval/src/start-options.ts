@@ -4,6 +4,7 @@
  * and details operators read in the Temporal UI.
  */
 import type { SearchAttributePair } from '@temporalio/common';
+import { instanceAttribute } from '@itsm/temporal/search-attributes';
 import type { RfcApprovalInput } from './definitions';
 import { DEFAULT_TIMING, RECORD_TYPE, searchAttributes as sa, TASK_QUEUE, workflowIdFor } from './definitions';
 import { describePolicy } from './policy';
@@ -27,6 +28,7 @@ export function startOptionsFor(input: RfcApprovalInput, taskQueue: string = TAS
       { key: sa.recordType, value: RECORD_TYPE },
       { key: sa.changeType, value: input.changeType },
       { key: sa.state, value: 'assessing' },
+      instanceAttribute(workflowIdPrefix),
     ],
     staticSummary: staticSummaryFor(input),
     staticDetails: staticDetailsFor(input),

@@ -51,6 +51,7 @@ describe('definitions', () => {
       ['ItsmRecordType', 'change'],
       ['ItsmChangeType', 'normal'],
       ['ItsmState', 'assessing'],
+      ['ItsmInstance', 'default'],
     ]);
     expect(options.staticSummary).toBe('CHG0000007 · normal change · revision 1 · Patch the database');
     expect(options.staticDetails).toContain('- Infra CAB (medium/high risk): a, b; policy 75%');

@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { SA } from '@itsm/temporal/search-attributes';
+import { instanceAttribute, SA } from '@itsm/temporal/search-attributes';
 import type { ClockFact, ClockSpec, SlaClockInput, SlaTicketInput, TicketUpdate } from './definitions';
 import { RECORD_TYPE, TASK_QUEUE, updateSignal, WORKFLOW_TYPE, workflowIdFor } from './definitions';
 import type { slaTicketWorkflow } from './workflows/sla-ticket.workflow';
@@ -124,6 +124,7 @@ export function startOptionsFor(input: SlaTicketInput, options: SlaClockClientOp
     { key: SA.recordId, value: input.ticket.ticketNumber },
     { key: SA.recordType, value: RECORD_TYPE },
     { key: SA.state, value: 'running' },
+    instanceAttribute(options.workflowIdPrefix),
   ];
   return {
     workflowId: (options.workflowIdPrefix ?? '') + workflowIdFor(input.ticket.ticketNumber),

@@ -345,7 +345,7 @@ describe('one workflow per ticket', () => {
         const d = await handle.describe();
         return Math.abs(dueAt(d.searchAttributes) - earliest) < 1000 && d;
       });
-      expect(desc.searchAttributes).toMatchObject({ ItsmRecordId: [ticket.ticketNumber], ItsmRecordType: ['sla'] });
+      expect(desc.searchAttributes).toMatchObject({ ItsmRecordId: [ticket.ticketNumber], ItsmRecordType: ['sla'], ItsmInstance: ['default'] });
       const facts = await recorded(mock, 9);
       expect(facts).toEqual(
         expect.arrayContaining([`met@${iso(a)}`, `warning:50@${iso(t0 + 3000)}`, `breached@${iso(t0 + 6000)}`, `warning:50@${iso(a + 2000)}`, `breached@${iso(a + 4000)}`]),
