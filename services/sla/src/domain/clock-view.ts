@@ -3,7 +3,7 @@
  * (paused, resumed, stopped, reopened, priority changed). Pure: both come
  * from `evaluateClock`, the function the workflow runs.
  */
-import { formatLocal, type SlaClock } from '@itsm/business-time';
+import { compileCalendar, formatLocal, type CompiledCalendar, type SlaClock } from '@itsm/business-time';
 import { evaluateClock, type ClockCalendar, type ClockDefinition, type ClockFact } from '@itsm/wf-sla-clock';
 import { formatDuration } from './definition';
 
@@ -14,8 +14,21 @@ export interface ClockSnapshot {
   calendar: ClockCalendar;
 }
 
+/** Compiled calendars by their content: a clock's snapshot is compiled once, not at every evaluation (intake, API, reports). */
+const compiled = new Map<string, CompiledCalendar>();
+
+function compiledOf(cal: ClockCalendar): CompiledCalendar {
+  const key = JSON.stringify(cal.calendar);
+  let c = compiled.get(key);
+  if (!c) {
+    if (compiled.size >= 256) compiled.clear();
+    compiled.set(key, (c = compileCalendar(cal.calendar)));
+  }
+  return c;
+}
+
 export function evaluate(snap: ClockSnapshot, facts: readonly ClockFact[], asOf: number): SlaClock | undefined {
-  return evaluateClock({ facts, definition: snap.definition, calendar: snap.calendar.calendar, asOf });
+  return evaluateClock({ facts, definition: snap.definition, calendar: compiledOf(snap.calendar), asOf });
 }
 
 /** The measured part of a clock view (every instant in UTC ISO form, the due time also in the calendar's zone). */

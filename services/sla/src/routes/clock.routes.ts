@@ -1,8 +1,6 @@
 /** Clocks (with their history) and compliance reports. Every instant is UTC ISO 8601. */
 import { NotFoundError, ValidationError } from '@itsm/core';
 import { hasRole, keysetPage, paginationQuery, z, type AuthUser, type HttpApi } from '@itsm/http';
-import { compileCalendar, type CompiledCalendar } from '@itsm/business-time';
-import { evaluateClock } from '@itsm/wf-sla-clock';
 import { evaluate, measureView } from '../domain/clock-view';
 import { complianceRows, type ReportInput } from '../domain/report';
 import * as repo from '../repository/clock.repository';
@@ -139,17 +137,13 @@ export function clockRoutes(api: HttpApi, deps: SlaDeps): void {
     handler: async ({ query }) => {
       const asOf = deps.clock.now().getTime();
       const clocks = await repo.clocksOpenedBetween(deps.knex, query.from ? new Date(query.from) : undefined, query.to ? new Date(query.to) : undefined, query.kind);
-      // every timeline (and group) in a few queries, each calendar compiled once
+      // every timeline (and group) in a few queries
       const tickets = [...new Set(clocks.map((c) => c.ticketNumber))];
       const facts = await repo.factsOfTickets(deps.knex, tickets);
       const groups = query.groupBy === 'group' ? await repo.assignmentGroupsOf(deps.knex, tickets) : undefined;
-      const compiled = new Map<string, CompiledCalendar>();
       const items: ReportInput[] = [];
       for (const c of clocks) {
-        const calKey = `${c.calendar.id}@${c.calendar.version}`;
-        let calendar = compiled.get(calKey);
-        if (!calendar) compiled.set(calKey, (calendar = compileCalendar(c.calendar.calendar)));
-        const clock = evaluateClock({ facts: (facts.get(c.ticketNumber) ?? []).map(toClockFact), definition: c.definition, calendar, asOf });
+        const clock = evaluate({ definition: c.definition, calendar: c.calendar }, (facts.get(c.ticketNumber) ?? []).map(toClockFact), asOf);
         if (!clock) continue;
         const key = query.groupBy === 'priority' ? (clock.priority === null ? 'none' : `P${clock.priority}`) : (c.group ?? groups?.get(c.ticketNumber) ?? 'unassigned');
         items.push({ key, target: c.target, clock });
