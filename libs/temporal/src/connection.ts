@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,11 +7,6 @@ import { temporal } from '@temporalio/proto';
 export interface TemporalOptions {
   address: string;
   namespace: string;
-}
-
-export async function createTemporalClient(opts: TemporalOptions): Promise<Client> {
-  const connection = await Connection.connect({ address: opts.address });
-  return new Client({ connection, namespace: opts.namespace });
 }
 
 export async function createNativeConnection(opts: TemporalOptions): Promise<NativeConnection> {

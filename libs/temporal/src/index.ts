@@ -1,6 +1,5 @@
 export {
   createNativeConnection,
-  createTemporalClient,
   ensureSearchAttributes,
   searchAttributeDefinitions,
   workflowUiUrl,

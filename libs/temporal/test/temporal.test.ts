@@ -1,12 +1,11 @@
 import { testEnv, uniqueSuffix } from '@itsm/testing';
 import { SearchAttributeType } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { resolve } from 'node:path';
 import {
   SA,
   createNativeConnection,
-  createTemporalClient,
   createWorker,
   ensureSearchAttributes,
   searchAttributeDefinitions,
@@ -18,13 +17,12 @@ let connection: NativeConnection;
 const opts = { address: testEnv.temporalAddress, namespace: testEnv.temporalNamespace };
 
 beforeAll(async () => {
-  client = await createTemporalClient(opts);
   connection = await createNativeConnection(opts);
+  client = new Client({ connection, namespace: opts.namespace });
 });
 
 afterAll(async () => {
   await connection.close();
-  await client.connection.close();
 });
 
 it('runs a workflow on the real Temporal server through the worker factory', async () => {
